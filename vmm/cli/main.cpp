@@ -1,0 +1,138 @@
+// `vmi`: the VMI-64 hypervisor's command.
+#include "cli/exit_codes.hpp"
+#include "cli/run_options.hpp"
+#include "kvm/kvm.hpp"
+#include "machine/cpu_state.hpp"
+#include "machine/machine.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: vmi <command> [args]
+
+commands:
+  run [KERNEL] [options]   boot a PVH kernel (see `vmi run --help`)
+
+options:
+  -h, --help               show this help
+  --version                print the version
+)";
+
+int fail(const vmm::Error& e) {
+    std::fprintf(stderr, "vmi: %s\n", e.message.c_str());
+    return vmm::exit_code::for_error(e.kind);
+}
+
+std::string bundled_kernel() {
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return "kernel.elf";
+    return (self.parent_path() / "kernel.elf").string();
+}
+
+vmm::Result<std::vector<std::uint8_t>> read_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return vmm::make_error(vmm::ErrorKind::NoInput, path + ": is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return vmm::make_error(vmm::ErrorKind::NoInput,
+                               "cannot open kernel '" + path + "': " + std::strerror(errno));
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+    if (in.bad())
+        return vmm::make_error(vmm::ErrorKind::NoInput, "cannot read kernel '" + path + "'");
+    return bytes;
+}
+
+void write_console(std::uint8_t byte) {
+    std::fputc(byte, stdout);
+    if (byte == '\n') std::fflush(stdout);
+}
+
+int report(const vmm::RunOutcome& out) {
+    using vmm::StopReason;
+    std::fflush(stdout);
+    if (out.reason == StopReason::DebugExit) {
+        if (out.status <= 255) return static_cast<int>(out.status);
+        std::fprintf(stderr, "vmi: guest exit status %u does not fit in 8 bits\n", out.status);
+        return vmm::exit_code::kGuestStatusTooLarge;
+    }
+    std::fprintf(stderr, "vmi: %s\n", out.detail.c_str());
+    vmm::print_registers(stderr, out.regs, out.sregs);
+    switch (out.reason) {
+    case StopReason::Halted: return vmm::exit_code::kGuestHalted;
+    case StopReason::Shutdown: return vmm::exit_code::kGuestCrash;
+    case StopReason::Timeout: return vmm::exit_code::kGuestTimeout;
+    default: return vmm::exit_code::kGuestUnhandled;
+    }
+}
+
+int cmd_run(const std::vector<std::string_view>& args) {
+    auto parsed = vmm::parse_run_options(args);
+    if (!parsed) {
+        std::fprintf(stderr, "vmi run: %s (see vmi run --help)\n", parsed.error().message.c_str());
+        return vmm::exit_code::kUsage;
+    }
+    const vmm::RunOptions& opt = parsed.value();
+    if (opt.help) {
+        std::fputs(vmm::kRunUsage, stdout);
+        return 0;
+    }
+    const std::string kernel_path = opt.kernel.value_or(bundled_kernel());
+    auto kernel = read_file(kernel_path);
+    if (!kernel) return fail(kernel.error());
+
+    auto kvm = vmm::Kvm::open();
+    if (!kvm) return fail(kvm.error());
+
+    vmm::MachineConfig config;
+    config.mem_size = opt.mem_size;
+    config.cmdline = opt.cmdline;
+    config.timeout_sec = opt.timeout_sec;
+    config.console = write_console;
+    auto machine = vmm::Machine::create(kvm.value(), kernel.value(), std::move(config));
+    if (!machine) {
+        auto e = machine.take_error();
+        e.message = kernel_path + ": " + e.message;
+        return fail(e);
+    }
+    auto outcome = machine.value()->run();
+    if (!outcome) return fail(outcome.error());
+    const int status = report(outcome.value());
+    if (opt.stats) machine.value()->stats().print(stderr);
+    return status;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string_view> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        std::fputs(kUsage, stderr);
+        return vmm::exit_code::kUsage;
+    }
+    const std::string_view cmd = args.front();
+    args.erase(args.begin());
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (cmd == "--version") {
+        std::puts("vmi " VMI_VERSION);
+        return 0;
+    }
+    if (cmd == "run") return cmd_run(args);
+    std::fprintf(stderr, "vmi: unknown command '%.*s' (see vmi --help)\n",
+                 static_cast<int>(cmd.size()), cmd.data());
+    return vmm::exit_code::kUsage;
+}

@@ -1,0 +1,100 @@
+#include "cli/run_options.hpp"
+
+#include "cli/exit_codes.hpp"
+
+#include <charconv>
+
+namespace vmm {
+
+const char* const kRunUsage =
+    R"(usage: vmi run [KERNEL] [options]
+
+Boot a PVH ELF kernel on KVM. Without KERNEL, boots the bundled kernel.elf next to vmi.
+
+options:
+  --mem SIZE        guest RAM, e.g. 64M, 1G (default 128M; 2M..3G, multiple of 4K)
+  --cmdline STR     kernel command line (at most 4095 bytes)
+  --stats           print exits by reason and by I/O port when the guest stops
+  --timeout SEC     stop the guest after SEC seconds (default: no limit)
+  -h, --help        show this help
+
+exit status:
+  v        the guest wrote v to the debug-exit port 0xf4 (0..255)
+  64       bad command line            65  malformed kernel image
+  66       kernel file missing         69  /dev/kvm unavailable
+  71       KVM or OS call failed       80  guest crashed (triple fault)
+  81       guest halted forever        82  --timeout elapsed
+  83       unhandled vCPU exit         255 debug-exit value above 255
+Guests that keep their status below 64 are never confused with VMM errors.
+)";
+
+Result<std::uint64_t> parse_size(std::string_view text) {
+    std::uint64_t value = 0;
+    const char* begin = text.data();
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (ec != std::errc() || ptr == begin)
+        return make_error(ErrorKind::Usage, "invalid size '" + std::string(text) + "'");
+    std::string_view suffix(ptr, static_cast<std::size_t>(end - ptr));
+    unsigned shift = 0;
+    if (!suffix.empty()) {
+        switch (suffix[0]) {
+        case 'K': case 'k': shift = 10; break;
+        case 'M': case 'm': shift = 20; break;
+        case 'G': case 'g': shift = 30; break;
+        default: return make_error(ErrorKind::Usage, "invalid size suffix in '" + std::string(text) + "'");
+        }
+        suffix.remove_prefix(1);
+        if (!(suffix.empty() || suffix == "B" || suffix == "iB"))
+            return make_error(ErrorKind::Usage, "invalid size suffix in '" + std::string(text) + "'");
+    }
+    if (shift && value > (~std::uint64_t{0} >> shift))
+        return make_error(ErrorKind::Usage, "size '" + std::string(text) + "' is too large");
+    return value << shift;
+}
+
+namespace {
+
+Result<unsigned> parse_seconds(std::string_view text) {
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr != text.data() + text.size() || value == 0 || value > 86400)
+        return make_error(ErrorKind::Usage,
+                          "invalid --timeout '" + std::string(text) + "' (1..86400 seconds)");
+    return value;
+}
+
+} // namespace
+
+Result<RunOptions> parse_run_options(const std::vector<std::string_view>& args) {
+    RunOptions opt;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view a = args[i];
+        auto value = [&]() -> Result<std::string_view> {
+            if (i + 1 >= args.size())
+                return make_error(ErrorKind::Usage, "option " + std::string(a) + " needs a value");
+            return args[++i];
+        };
+        if (a == "-h" || a == "--help") {
+            opt.help = true;
+        } else if (a == "--mem") {
+            opt.mem_size = TRY(parse_size(TRY(value())));
+        } else if (a == "--cmdline") {
+            opt.cmdline = std::string(TRY(value()));
+        } else if (a == "--stats") {
+            opt.stats = true;
+        } else if (a == "--timeout") {
+            opt.timeout_sec = TRY(parse_seconds(TRY(value())));
+        } else if (a.starts_with("-")) {
+            return make_error(ErrorKind::Usage, "unknown option '" + std::string(a) + "'");
+        } else if (opt.kernel) {
+            return make_error(ErrorKind::Usage, "more than one kernel given ('" + *opt.kernel +
+                                                    "' and '" + std::string(a) + "')");
+        } else {
+            opt.kernel = std::string(a);
+        }
+    }
+    return opt;
+}
+
+} // namespace vmm

@@ -1,0 +1,29 @@
+// Command-line options of `vmi run`, parsed without side effects so they can be unit-tested.
+#pragma once
+
+#include "support/result.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vmm {
+
+struct RunOptions {
+    std::optional<std::string> kernel; // default: kernel.elf beside the vmi binary
+    std::uint64_t mem_size = 128ull << 20;
+    std::string cmdline;
+    bool stats = false;
+    unsigned timeout_sec = 0;
+    bool help = false;
+};
+
+// Parses "64M", "1G", "512KiB", "2097152" (bytes). Rejects overflow and junk.
+Result<std::uint64_t> parse_size(std::string_view text);
+Result<RunOptions> parse_run_options(const std::vector<std::string_view>& args);
+
+extern const char* const kRunUsage;
+
+} // namespace vmm

@@ -1,0 +1,72 @@
+// One VM with one vCPU booted from a PVH ELF kernel: owns KVM objects, memory and devices,
+// and runs the vCPU until the guest stops.
+#pragma once
+
+#include "devices/debug_exit.hpp"
+#include "devices/io_bus.hpp"
+#include "devices/uart16550.hpp"
+#include "devices/uart16550_regs.hpp"
+#include "kvm/kvm.hpp"
+#include "machine/exit_stats.hpp"
+#include "memory/guest_memory.hpp"
+#include "support/result.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace vmm {
+
+struct MachineConfig {
+    std::uint64_t mem_size = 128ull << 20;
+    std::string cmdline;
+    unsigned timeout_sec = 0; // 0 = none
+    Uart16550::Sink console;  // receives every byte the guest sends to COM1
+};
+
+enum class StopReason {
+    DebugExit,      // the guest wrote its status to the debug-exit port
+    Halted,         // HLT that nothing can end: no interrupt source exists
+    Shutdown,       // triple fault or other shutdown condition
+    Timeout,        // --timeout elapsed
+    UnhandledExit,  // an exit the VMM does not model (entry failure, emulation error, ...)
+};
+
+struct RunOutcome {
+    StopReason reason;
+    std::uint32_t status = 0; // guest status for DebugExit
+    std::string detail;       // one line for anything but DebugExit
+    kvm_regs regs{};
+    kvm_sregs sregs{};
+};
+
+class Machine {
+  public:
+    // Loads the kernel image (already read into memory) and prepares the vCPU at its PVH entry.
+    static Result<std::unique_ptr<Machine>> create(const Kvm& kvm, std::span<const std::uint8_t> kernel,
+                                                   MachineConfig config);
+
+    Result<RunOutcome> run();
+    const ExitStats& stats() const { return stats_; }
+    GuestMemory& memory() { return memory_; }
+    Vcpu& vcpu() { return vcpu_; }
+    IoBus& io_bus() { return io_bus_; }
+
+  private:
+    Machine(Vm vm, GuestMemory memory, Vcpu vcpu, MachineConfig config);
+    Result<RunOutcome> stop(StopReason reason, std::string detail);
+    void handle_io(kvm_run& run);
+    void handle_mmio(kvm_run& run);
+
+    Vm vm_;
+    GuestMemory memory_;
+    Vcpu vcpu_;
+    MachineConfig config_;
+    Uart16550 uart_;
+    DebugExit debug_exit_;
+    IoBus io_bus_;
+    ExitStats stats_;
+};
+
+} // namespace vmm
