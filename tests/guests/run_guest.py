@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
-"""Runs one test guest in one environment and checks its console output and exit status.
+"""Runs one guest in one environment and checks its console output and exit status.
 
-Environments: vmm (our `vmi run`), qemu-tcg and qemu-kvm (QEMU -M microvm). QEMU's
-isa-debug-exit turns guest status v into process status (v << 1) | 1; `vmi run` returns v.
+Environments: vmm (our `vmi run` with its ROM, or --rom/--rom-variant), vmm-norom,
+qemu-tcg and qemu-kvm (QEMU -M microvm, no ROM), qemu-q35 (QEMU q35 TCG with our ROM as an
+option ROM: SeaBIOS, no VMM behind the ROM). QEMU's isa-debug-exit turns guest status v into
+process status (v << 1) | 1; `vmi run` returns v.
+With --expect-vmi, the guest's `vmi: ` line must match that regular expression and the rest of
+the output must equal the expected file; firmware output before it (SeaBIOS) is ignored.
 Exit status: 0 pass, 1 fail, 77 skip (environment missing; ctest SKIP_RETURN_CODE).
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 SKIP = 77
+VARIANT_TOOL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rom",
+                            "rom_variant.py")
 
 
 def skip(reason):
@@ -23,20 +31,32 @@ def kvm_usable():
     return os.access("/dev/kvm", os.R_OK | os.W_OK)
 
 
-def command(args):
-    if args.env == "vmm":
+def command(args, workdir):
+    if args.env in ("vmm", "vmm-norom"):
         if not kvm_usable():
             skip("/dev/kvm is missing or not accessible")
         cmd = [args.vmi, "run", args.kernel, "--mem", args.mem, "--timeout", str(args.timeout)]
+        if args.env == "vmm-norom":
+            cmd.append("--no-rom")
+        elif args.rom_variant:
+            rom = os.path.join(workdir, args.rom_variant + ".rom")
+            subprocess.run([sys.executable, VARIANT_TOOL, args.rom_variant, args.rom, rom],
+                           check=True)
+            cmd += ["--rom", rom]
+        elif args.rom:
+            cmd += ["--rom", args.rom]
         if args.cmdline:
             cmd += ["--cmdline", args.cmdline]
         return cmd
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         skip("qemu-system-x86_64 is not installed")
-    cmd = [qemu, "-M", "microvm", "-m", args.mem, "-nodefaults", "-no-user-config",
+    machine = "q35" if args.env == "qemu-q35" else "microvm"
+    cmd = [qemu, "-M", machine, "-m", args.mem, "-nodefaults", "-no-user-config",
            "-nographic", "-serial", "stdio", "-no-reboot", "-kernel", args.kernel,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+    if args.env == "qemu-q35":
+        cmd += ["-option-rom", args.rom]
     if args.env == "qemu-kvm":
         if not kvm_usable():
             skip("/dev/kvm is missing or not accessible")
@@ -50,14 +70,18 @@ def command(args):
 
 def guest_status(env, rc):
     """The guest's debug-exit value, or None if the monitor stopped for another reason."""
-    if env == "vmm":
+    if env.startswith("vmm"):
         return rc
     return (rc - 1) // 2 if rc % 2 == 1 else None
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--env", required=True, choices=["vmm", "qemu-tcg", "qemu-kvm"])
+    p.add_argument("--env", required=True,
+                   choices=["vmm", "vmm-norom", "qemu-tcg", "qemu-kvm", "qemu-q35"])
+    p.add_argument("--rom", help="ROM image (vmm: --rom; qemu-q35: -option-rom)")
+    p.add_argument("--rom-variant", help="derive this variant of --rom (tests/rom/rom_variant.py)")
+    p.add_argument("--expect-vmi", help="regular expression for the guest's `vmi: ` line")
     p.add_argument("--vmi", help="path to the vmi binary (env vmm)")
     p.add_argument("--kernel", required=True)
     p.add_argument("--expect-output", required=True, help="file with the exact console output")
@@ -68,7 +92,19 @@ def main():
     p.add_argument("--timeout", type=int, default=60)
     args = p.parse_args()
 
-    cmd = command(args)
+    with tempfile.TemporaryDirectory() as workdir:
+        return run(args, command(args, workdir))
+
+
+def split_vmi_line(output):
+    """Returns (vmi line or None, output after it); drops firmware noise before it."""
+    m = re.search(r"vmi: [^\n]*\n", output)
+    if not m:
+        return None, output
+    return m.group(0).rstrip("\n"), output[m.end():]
+
+
+def run(args, cmd):
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               stdin=subprocess.DEVNULL, timeout=args.timeout + 30)
@@ -81,6 +117,13 @@ def main():
         expected = f.read()
 
     ok = True
+    if args.expect_vmi:
+        vmi_line, output = split_vmi_line(output)
+        if vmi_line is None or not re.fullmatch(args.expect_vmi, vmi_line):
+            print(f"FAIL: {args.env}: vmi line {vmi_line!r} does not match {args.expect_vmi!r}")
+            ok = False
+        else:
+            print(vmi_line)
     status = guest_status(args.env, proc.returncode)
     if status != args.expect_status:
         print(f"FAIL: {args.env}: exit status {proc.returncode} (guest status {status}), "

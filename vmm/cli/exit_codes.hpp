@@ -16,6 +16,7 @@ inline constexpr int kGuestCrash = 80;   // triple fault / shutdown
 inline constexpr int kGuestHalted = 81;  // halted forever without a debug-exit status
 inline constexpr int kGuestTimeout = 82; // --timeout elapsed
 inline constexpr int kGuestUnhandled = 83; // an exit the VMM cannot handle
+inline constexpr int kGuestReboot = 84;    // the guest asked for a reboot
 inline constexpr int kGuestStatusTooLarge = 255; // debug-exit value above 255
 
 inline int for_error(vmm::ErrorKind kind) {

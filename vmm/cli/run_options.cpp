@@ -10,8 +10,11 @@ const char* const kRunUsage =
     R"(usage: vmi run [KERNEL] [options]
 
 Boot a PVH ELF kernel on KVM. Without KERNEL, boots the bundled kernel.elf next to vmi.
+The VMI ROM (by default the bundled vmm.rom next to vmi) is mapped read-only at 0xC0000.
 
 options:
+  --rom FILE        offer this VMI ROM image instead of the bundled one
+  --no-rom          offer no ROM: a VMI kernel runs its native code paths
   --mem SIZE        guest RAM, e.g. 64M, 1G (default 128M; 2M..3G, multiple of 4K)
   --cmdline STR     kernel command line (at most 4095 bytes)
   --stats           print exits by reason and by I/O port when the guest stops
@@ -24,7 +27,8 @@ exit status:
   66       kernel file missing         69  /dev/kvm unavailable
   71       KVM or OS call failed       80  guest crashed (triple fault)
   81       guest halted forever        82  --timeout elapsed
-  83       unhandled vCPU exit         255 debug-exit value above 255
+  83       unhandled vCPU exit         84  guest asked for a reboot
+  255      debug-exit value above 255
 Guests that keep their status below 64 are never confused with VMM errors.
 )";
 
@@ -81,6 +85,10 @@ Result<RunOptions> parse_run_options(const std::vector<std::string_view>& args) 
             opt.mem_size = TRY(parse_size(TRY(value())));
         } else if (a == "--cmdline") {
             opt.cmdline = std::string(TRY(value()));
+        } else if (a == "--rom") {
+            opt.rom = std::string(TRY(value()));
+        } else if (a == "--no-rom") {
+            opt.no_rom = true;
         } else if (a == "--stats") {
             opt.stats = true;
         } else if (a == "--timeout") {
@@ -94,6 +102,8 @@ Result<RunOptions> parse_run_options(const std::vector<std::string_view>& args) 
             opt.kernel = std::string(a);
         }
     }
+    if (opt.rom && opt.no_rom)
+        return make_error(ErrorKind::Usage, "--rom and --no-rom exclude each other");
     return opt;
 }
 

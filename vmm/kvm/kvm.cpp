@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -23,6 +24,13 @@ struct CpuidHeader {
 static_assert(sizeof(CpuidHeader) == 8);
 constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, CpuidHeader);
 constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, CpuidHeader);
+// kvm_msrs has the same flexible-array problem.
+struct MsrsHeader {
+    std::uint32_t nmsrs;
+    std::uint32_t pad;
+};
+static_assert(sizeof(MsrsHeader) == 8);
+constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, MsrsHeader);
 
 std::vector<std::uint8_t> cpuid_buffer(std::uint32_t n) {
     std::vector<std::uint8_t> buf(sizeof(CpuidHeader) + std::size_t{n} * sizeof(kvm_cpuid_entry2));
@@ -94,6 +102,7 @@ Result<void> Vm::map_memory(const GuestMemory& memory) {
         r.guest_phys_addr = region.base.raw();
         r.memory_size = region.size;
         r.userspace_addr = reinterpret_cast<std::uint64_t>(region.host);
+        r.flags = region.readonly ? KVM_MEM_READONLY : 0;
         if (ioctl(fd(), KVM_SET_USER_MEMORY_REGION, &r) != 0)
             return ioctl_error("KVM_SET_USER_MEMORY_REGION");
     }
@@ -151,6 +160,17 @@ Result<void> Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
                 entries.size() * sizeof(kvm_cpuid_entry2));
     if (ioctl(fd(), kSetCpuid2, buf.data()) != 0) return ioctl_error("KVM_SET_CPUID2");
     return {};
+}
+
+Result<std::uint64_t> Vcpu::get_msr(std::uint32_t index) const {
+    struct {
+        MsrsHeader header;
+        kvm_msr_entry entry;
+    } msrs{{1, 0}, {}};
+    static_assert(offsetof(decltype(msrs), entry) == sizeof(MsrsHeader));
+    msrs.entry.index = index;
+    if (ioctl(fd(), kGetMsrs, &msrs) != 1) return ioctl_error("KVM_GET_MSRS");
+    return std::uint64_t{msrs.entry.data};
 }
 
 std::uint32_t Vcpu::tsc_khz() const {

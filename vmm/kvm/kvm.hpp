@@ -49,6 +49,7 @@ class Vcpu {
     Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
     // KVM_GET_TSC_KHZ; 0 when the host cannot tell.
     std::uint32_t tsc_khz() const;
+    Result<std::uint64_t> get_msr(std::uint32_t index) const;
 
   private:
     friend class Vm;

@@ -3,9 +3,13 @@
 #include "loader/pvh_elf.hpp"
 #include "loader/start_info.hpp"
 #include "machine/cpu_state.hpp"
+#include "rom/rom_image.hpp"
+
+#include <hypercall_ports.h>
 
 #include <signal.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <atomic>
 #include <cstdio>
@@ -54,6 +58,24 @@ class AlarmGuard {
     struct sigaction old_ {};
 };
 
+constexpr std::uint32_t kMsrTsc = 0x10;
+
+// Leaves whose answers never change at run time, most used first: the ROM searches in order.
+// Leaf 1 (APIC ID, OSXSAVE), 0xB/0x1F (x2APIC ID) and 0xD (XCR0 sizes) are dynamic.
+std::vector<vmi_cpuid_answer> rom_cpuid_answers(const std::vector<kvm_cpuid_entry2>& entries) {
+    static constexpr std::uint32_t kStatic[] = {0x0,        0x80000001, 0x7,        0x80000000,
+                                                0x40000000, 0x40000001, 0x80000007, 0x80000008,
+                                                0x80000002, 0x80000003, 0x80000004, 0x6};
+    std::vector<vmi_cpuid_answer> out;
+    for (std::uint32_t leaf : kStatic)
+        for (const auto& e : entries)
+            if (e.function == leaf && e.index == 0) {
+                out.push_back({e.function, 0, e.eax, e.ebx, e.ecx, e.edx});
+                break;
+            }
+    return out;
+}
+
 std::vector<kvm_cpuid_entry2> guest_cpuid(std::vector<kvm_cpuid_entry2> entries) {
     for (auto& e : entries) {
         if (e.function == 1) {
@@ -78,18 +100,39 @@ Result<std::unique_ptr<Machine>> Machine::create(const Kvm& kvm, std::span<const
     Vm vm = TRY(Vm::create(kvm));
     TRY(vm.map_memory(memory));
     Vcpu vcpu = TRY(vm.create_vcpu(kvm, 0));
-    TRY(vcpu.set_cpuid(guest_cpuid(TRY(kvm.supported_cpuid()))));
+    const auto cpuid = guest_cpuid(TRY(kvm.supported_cpuid()));
+    TRY(vcpu.set_cpuid(cpuid));
     TRY(enter_pvh_state(vcpu, memory, image.entry, start_info));
 
-    return std::unique_ptr<Machine>(
+    std::unique_ptr<Machine> machine(
         new Machine(std::move(vm), std::move(memory), std::move(vcpu), std::move(config)));
+    if (!machine->config_.rom.empty()) TRY(machine->install_rom(cpuid));
+    return machine;
+}
+
+Result<void> Machine::install_rom(const std::vector<kvm_cpuid_entry2>& cpuid) {
+    RomFacts facts;
+    facts.cycle_hz = std::uint64_t{vcpu_.tsc_khz()} * 1000;
+    facts.memory_bytes = memory_.size();
+    facts.cpuid = rom_cpuid_answers(cpuid);
+    // Pair a guest TSC reading with the host's wall clock; the gap between them is one ioctl.
+    facts.boot_cycles = TRY(vcpu_.get_msr(kMsrTsc));
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    facts.boot_wallclock_ns =
+        static_cast<std::uint64_t>(now.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(now.tv_nsec);
+    rom_warning_ = vmm::install_rom(memory_.rom_window(), config_.rom, facts);
+    return {};
 }
 
 Machine::Machine(Vm vm, GuestMemory memory, Vcpu vcpu, MachineConfig config)
     : vm_(std::move(vm)), memory_(std::move(memory)), vcpu_(std::move(vcpu)),
-      config_(std::move(config)), uart_(config_.console) {
+      config_(std::move(config)), uart_(config_.console),
+      hypercalls_(vcpu_, memory_, config_.console) {
     io_bus_.add(uart16550::kCom1Base, uart16550::kPortCount, &uart_);
     io_bus_.add(DebugExit::kPort, DebugExit::kPortCount, &debug_exit_);
+    // The hypercall ports exist only for a guest that was offered a ROM.
+    if (!config_.rom.empty()) io_bus_.add(VMM_HC_PORT_BASE, VMM_HC_PORT_COUNT, &hypercalls_);
 }
 
 Result<RunOutcome> Machine::stop(StopReason reason, std::string detail) {
@@ -146,6 +189,12 @@ Result<RunOutcome> Machine::run() {
             handle_io(*run);
             if (auto status = debug_exit_.status()) {
                 RunOutcome out{StopReason::DebugExit, *status, {}};
+                return out;
+            }
+            if (auto power = hypercalls_.power_request()) {
+                if (*power == PowerRequest::Reboot)
+                    return stop(StopReason::Reboot, "guest requested a reboot; stopping");
+                RunOutcome out{StopReason::DebugExit, hypercalls_.shutdown_status(), {}};
                 return out;
             }
             break;

@@ -6,6 +6,7 @@
 #include "devices/io_bus.hpp"
 #include "devices/uart16550.hpp"
 #include "devices/uart16550_regs.hpp"
+#include "hypercall/hypercall_device.hpp"
 #include "kvm/kvm.hpp"
 #include "machine/exit_stats.hpp"
 #include "memory/guest_memory.hpp"
@@ -15,6 +16,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace vmm {
 
@@ -23,10 +25,12 @@ struct MachineConfig {
     std::string cmdline;
     unsigned timeout_sec = 0; // 0 = none
     Uart16550::Sink console;  // receives every byte the guest sends to COM1
+    std::vector<std::uint8_t> rom; // ROM image for the option-ROM window; empty: none
 };
 
 enum class StopReason {
-    DebugExit,      // the guest wrote its status to the debug-exit port
+    DebugExit,      // the guest wrote its status to the debug-exit port or shut down via the ROM
+    Reboot,         // the guest asked for a reboot, which the VMM does not perform
     Halted,         // HLT that nothing can end: no interrupt source exists
     Shutdown,       // triple fault or other shutdown condition
     Timeout,        // --timeout elapsed
@@ -48,6 +52,8 @@ class Machine {
                                                    MachineConfig config);
 
     Result<RunOutcome> run();
+    // Why the ROM's data area was not filled, or empty.
+    const std::string& rom_warning() const { return rom_warning_; }
     const ExitStats& stats() const { return stats_; }
     GuestMemory& memory() { return memory_; }
     Vcpu& vcpu() { return vcpu_; }
@@ -55,6 +61,7 @@ class Machine {
 
   private:
     Machine(Vm vm, GuestMemory memory, Vcpu vcpu, MachineConfig config);
+    Result<void> install_rom(const std::vector<kvm_cpuid_entry2>& cpuid);
     Result<RunOutcome> stop(StopReason reason, std::string detail);
     void handle_io(kvm_run& run);
     void handle_mmio(kvm_run& run);
@@ -65,7 +72,9 @@ class Machine {
     MachineConfig config_;
     Uart16550 uart_;
     DebugExit debug_exit_;
+    HypercallDevice hypercalls_;
     IoBus io_bus_;
+    std::string rom_warning_;
     ExitStats stats_;
 };
 

@@ -3,7 +3,10 @@
 #include <sys/mman.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <string>
+#include <utility>
 
 namespace vmm {
 
@@ -13,35 +16,51 @@ Result<GuestMemory> GuestMemory::create(std::uint64_t size) {
                                                 " bytes is outside the supported range 2 MiB..3 GiB");
     if (size % 4096 != 0)
         return make_error(ErrorKind::Usage, "guest memory size must be a multiple of 4 KiB");
-    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
+    const int prot = PROT_READ | PROT_WRITE;
+    const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+    void* ram = mmap(nullptr, size, prot, flags, -1, 0);
+    if (ram == MAP_FAILED)
         return make_error(ErrorKind::System, "mmap of " + std::to_string(size >> 20) +
                                                  " MiB guest memory: " + std::strerror(errno));
-    return GuestMemory(static_cast<std::uint8_t*>(p), size);
+    void* rom = mmap(nullptr, kRomWindowSize, prot, flags, -1, 0);
+    if (rom == MAP_FAILED) {
+        const int err = errno;
+        munmap(ram, size);
+        return make_error(ErrorKind::System,
+                          std::string("mmap of the ROM window: ") + std::strerror(err));
+    }
+    return GuestMemory(static_cast<std::uint8_t*>(ram), size, static_cast<std::uint8_t*>(rom));
 }
 
-GuestMemory::GuestMemory(std::uint8_t* base, std::uint64_t size) : host_base_(base), size_(size) {
-    regions_.push_back({GuestPhysAddr(0), kLowRamEnd, base});
-    regions_.push_back({GuestPhysAddr(kHighRamBase), size - kHighRamBase, base + kHighRamBase});
+GuestMemory::GuestMemory(std::uint8_t* base, std::uint64_t size, std::uint8_t* rom)
+    : host_base_(base), size_(size), rom_host_(rom) {
+    regions_.push_back({GuestPhysAddr(0), kLowRamEnd, base, false});
+    regions_.push_back({GuestPhysAddr(kRomWindowBase), kRomWindowSize, rom, true});
+    regions_.push_back(
+        {GuestPhysAddr(kHighRamBase), size - kHighRamBase, base + kHighRamBase, false});
 }
 
 GuestMemory::GuestMemory(GuestMemory&& other) noexcept
     : host_base_(std::exchange(other.host_base_, nullptr)), size_(std::exchange(other.size_, 0)),
-      regions_(std::move(other.regions_)) {}
+      rom_host_(std::exchange(other.rom_host_, nullptr)), regions_(std::move(other.regions_)) {}
 
 GuestMemory& GuestMemory::operator=(GuestMemory&& other) noexcept {
     if (this != &other) {
-        if (host_base_) munmap(host_base_, size_);
+        release();
         host_base_ = std::exchange(other.host_base_, nullptr);
         size_ = std::exchange(other.size_, 0);
+        rom_host_ = std::exchange(other.rom_host_, nullptr);
         regions_ = std::move(other.regions_);
     }
     return *this;
 }
 
-GuestMemory::~GuestMemory() {
+GuestMemory::~GuestMemory() { release(); }
+
+void GuestMemory::release() {
     if (host_base_) munmap(host_base_, size_);
+    if (rom_host_) munmap(rom_host_, kRomWindowSize);
+    host_base_ = rom_host_ = nullptr;
 }
 
 const MemoryRegion* GuestMemory::find(GuestPhysAddr gpa, std::uint64_t len) const {
@@ -74,6 +93,13 @@ Result<std::span<std::uint8_t>> GuestMemory::span(GuestPhysAddr gpa, std::uint64
 }
 
 Result<void> GuestMemory::write(GuestPhysAddr gpa, std::span<const std::uint8_t> bytes) {
+    const MemoryRegion* r = find(gpa, bytes.size());
+    if (r && r->readonly) {
+        char buf[80];
+        std::snprintf(buf, sizeof buf, "guest range 0x%llx+0x%zx is read-only",
+                      static_cast<unsigned long long>(gpa.raw()), bytes.size());
+        return make_error(ErrorKind::GuestAccess, buf);
+    }
     auto dst = TRY(span(gpa, bytes.size()));
     if (!bytes.empty()) std::memcpy(dst.data(), bytes.data(), bytes.size());
     return {};

@@ -1,5 +1,6 @@
 // Guest RAM: one anonymous host mapping split into KVM memory regions around the legacy
-// hole. Every access is bounds-checked against a single region (overflow-safe).
+// hole, plus the read-only option-ROM window 0xC0000-0xDFFFF where the VMM places a VMI ROM.
+// Every access is bounds-checked against a single region (overflow-safe).
 #pragma once
 
 #include "memory/guest_addr.hpp"
@@ -18,6 +19,7 @@ struct MemoryRegion {
     GuestPhysAddr base;
     std::uint64_t size;
     std::uint8_t* host; // host address of `base`
+    bool readonly;      // the guest cannot write it (KVM_MEM_READONLY)
 };
 
 class GuestMemory {
@@ -28,6 +30,8 @@ class GuestMemory {
     static constexpr std::uint64_t kMinSize = 2ull << 20;
     // Highest RAM end we map without a PCI hole below 4 GiB; a guest needing more is future work.
     static constexpr std::uint64_t kMaxSize = 3ull << 30;
+    static constexpr std::uint64_t kRomWindowBase = 0xC0000;
+    static constexpr std::uint64_t kRomWindowSize = 0x20000;
 
     static Result<GuestMemory> create(std::uint64_t size);
 
@@ -40,10 +44,13 @@ class GuestMemory {
     std::uint64_t size() const { return size_; }
     const std::vector<MemoryRegion>& regions() const { return regions_; }
 
-    // A host view of [gpa, gpa+len) if it lies entirely inside one RAM region.
+    // A host view of [gpa, gpa+len) if it lies entirely inside one region (RAM or ROM).
     Result<std::span<std::uint8_t>> span(GuestPhysAddr gpa, std::uint64_t len);
     bool contains(GuestPhysAddr gpa, std::uint64_t len) const;
+    // The option-ROM window, for the VMM to fill; the guest sees it read-only.
+    std::span<std::uint8_t> rom_window() { return {rom_host_, kRomWindowSize}; }
 
+    // Writes on the guest's behalf: refuses the read-only ROM window.
     Result<void> write(GuestPhysAddr gpa, std::span<const std::uint8_t> bytes);
     Result<void> read(GuestPhysAddr gpa, std::span<std::uint8_t> out);
 
@@ -61,11 +68,13 @@ class GuestMemory {
     }
 
   private:
-    GuestMemory(std::uint8_t* base, std::uint64_t size);
+    GuestMemory(std::uint8_t* base, std::uint64_t size, std::uint8_t* rom);
     const MemoryRegion* find(GuestPhysAddr gpa, std::uint64_t len) const;
+    void release();
 
     std::uint8_t* host_base_ = nullptr;
     std::uint64_t size_ = 0;
+    std::uint8_t* rom_host_ = nullptr;
     std::vector<MemoryRegion> regions_;
 };
 

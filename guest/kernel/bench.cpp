@@ -1,0 +1,81 @@
+#include "bench.hpp"
+
+#include "cmdline.hpp"
+#include "console.hpp"
+
+#include <vmi/ops.hpp>
+
+namespace kernel {
+
+namespace {
+
+// Hypervisor signature from CPUID 0x40000000, or "none" without the hypervisor bit.
+void hypervisor_name(char out[13]) {
+    const auto l1 = vmi::cpuid(1);
+    if (!(l1.ecx & (1u << 31))) {
+        const char none[] = "none";
+        for (unsigned i = 0; i < sizeof none; ++i) out[i] = none[i];
+        return;
+    }
+    const auto h = vmi::cpuid(0x40000000);
+    const uint32_t words[3] = {h.ebx, h.ecx, h.edx};
+    for (int i = 0; i < 12; ++i) {
+        const char c = static_cast<char>(words[i / 4] >> (8 * (i % 4)));
+        out[i] = (c >= 0x20 && c < 0x7f) ? c : '.';
+    }
+    out[12] = 0;
+}
+
+void report(const char* bench, uint64_t cycles, uint64_t iterations, const char* unit,
+            const char* rom_name) {
+    char env[13];
+    hypervisor_name(env);
+    print("{\"bench\":\"%s\",\"cycles\":%lu,\"iterations\":%lu,\"unit\":\"%s\",\"hz\":%lu,"
+          "\"rom\":\"%s\",\"env\":\"%s\"}\n",
+          bench, cycles, iterations, unit, vmi::get_cycle_frequency(), rom_name, env);
+}
+
+// Console throughput: 64 KiB in 64-byte lines through vmi::console_write.
+void bench_console(const char* rom_name) {
+    constexpr uint64_t kBytes = 64 * 1024;
+    constexpr uint64_t kLine = 64;
+    char line[kLine];
+    for (uint64_t i = 0; i < kLine - 1; ++i) line[i] = static_cast<char>('a' + i % 26);
+    line[kLine - 1] = '\n';
+    const uint64_t start = vmi::get_cycle_counter(VMI_CYCLES_REAL);
+    for (uint64_t done = 0; done < kBytes; done += kLine) write(line, kLine);
+    const uint64_t cycles = vmi::get_cycle_counter(VMI_CYCLES_REAL) - start;
+    report("console", cycles, kBytes, "byte", rom_name);
+}
+
+struct Benchmark {
+    const char* name;
+    void (*run)(const char* rom_name);
+};
+
+constexpr Benchmark kBenchmarks[] = {
+    {"console", bench_console},
+};
+
+} // namespace
+
+int run_benchmarks(const char* list, const char* rom_name) {
+    const bool all = list_contains(list, "all");
+    int matched = 0;
+    for (const auto& b : kBenchmarks) {
+        if (!all && !list_contains(list, b.name)) continue;
+        b.run(rom_name);
+        ++matched;
+    }
+    if (!all) {
+        int requested = 1;
+        for (const char* p = list; *p; ++p) requested += *p == ',';
+        if (requested != matched) {
+            print("FAIL: unknown benchmark in '%s'\n", list);
+            return requested - matched;
+        }
+    }
+    return 0;
+}
+
+} // namespace kernel

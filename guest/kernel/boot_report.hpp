@@ -1,0 +1,10 @@
+// The one `vmi: ` line that states what the VMI runtime did at boot.
+#pragma once
+
+#include <vmi/runtime.hpp>
+
+namespace kernel {
+
+void print_boot_report(const vmi::Report& report);
+
+} // namespace kernel

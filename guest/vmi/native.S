@@ -1,0 +1,97 @@
+/* Native implementations of the calls whose native form does not fit a call site. Each keeps
+ * the ROM register contract (docs/spec.md §5): only declared outputs and flags change. */
+
+    .text
+    .code64
+
+/* shutdown(edi=status): the isa-debug-exit port, then halt for good. */
+    .globl vmi_native_shutdown
+vmi_native_shutdown:
+    mov %edi, %eax
+    mov $0xf4, %dx
+    out %eax, %dx
+1:  cli
+    hlt
+    jmp 1b
+
+/* reboot(): pulse the reset line through the keyboard controller; failing that, triple fault. */
+    .globl vmi_native_reboot
+vmi_native_reboot:
+    mov $0xfe, %al
+    out %al, $0x64
+    lidt empty_idt(%rip)
+    int3
+    jmp vmi_native_reboot
+
+/* flush_tlb(edi=flags): reload CR3, or toggle CR4.PGE to drop global entries too. */
+    .globl vmi_native_flush_tlb
+vmi_native_flush_tlb:
+    push %rax
+    test $2, %edi
+    jnz 1f
+    mov %cr3, %rax
+    mov %rax, %cr3
+    pop %rax
+    ret
+1:  mov %cr4, %rax
+    xor $0x80, %rax
+    mov %rax, %cr4
+    xor $0x80, %rax
+    mov %rax, %cr4
+    pop %rax
+    ret
+
+/* get_cycle_counter(edi=kind) -> rax, rdx clobbered. Natively nothing is stolen. */
+    .globl vmi_native_cycle_counter
+vmi_native_cycle_counter:
+    cmp $2, %edi
+    je 1f
+    rdtsc
+    shl $32, %rdx
+    or %rdx, %rax
+    ret
+1:  xor %eax, %eax
+    ret
+
+/* Trampolines into C++ (System V): save the caller-saved registers the contract preserves.
+ * Nine pushes plus the return address keep the stack 16-byte aligned for the callee when the
+ * site itself was reached with an aligned stack; the C++ side needs no alignment anyway. */
+.macro SAVE_SCRATCH
+    push %rcx; push %rdx; push %rsi; push %rdi
+    push %r8; push %r9; push %r10; push %r11
+.endm
+.macro RESTORE_SCRATCH
+    pop %r11; pop %r10; pop %r9; pop %r8
+    pop %rdi; pop %rsi; pop %rdx; pop %rcx
+.endm
+
+    .globl vmi_native_console_write
+vmi_native_console_write:
+    push %rax
+    SAVE_SCRATCH
+    call vmi_native_console_write_impl
+    RESTORE_SCRATCH
+    pop %rax
+    ret
+
+    .globl vmi_native_cycle_frequency
+vmi_native_cycle_frequency:
+    SAVE_SCRATCH
+    call vmi_native_cycle_frequency_impl
+    RESTORE_SCRATCH
+    ret
+
+    .globl vmi_native_wallclock
+vmi_native_wallclock:
+    SAVE_SCRATCH
+    call vmi_native_wallclock_impl
+    RESTORE_SCRATCH
+    ret
+
+    .section .rodata
+    .balign 8
+empty_idt:
+    .word 0
+    .quad 0
+
+    .section .note.GNU-stack, "", @progbits

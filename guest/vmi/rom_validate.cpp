@@ -1,0 +1,108 @@
+#include "rom_validate.hpp"
+
+#include <vmi/vmi.h>
+
+namespace vmi {
+
+namespace {
+
+// Byte-wise little-endian loads: the image may sit at any alignment and the host build must
+// not rely on unaligned access being defined.
+uint32_t load32(const uint8_t* p) {
+    return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
+
+bool range_ok(uint32_t offset, uint64_t len, uint32_t size) {
+    return offset <= size && len <= size - offset;
+}
+
+// Entries must point past the header, inside the image.
+bool entry_ok(uint32_t offset, uint32_t header_size, uint32_t size) {
+    return offset >= header_size && offset < size;
+}
+
+bool string_ok(const uint8_t* image, uint32_t offset, uint32_t size) {
+    if (offset == 0 || offset >= size) return false;
+    for (uint32_t i = 0; i < 32 && offset + i < size; ++i)
+        if (image[offset + i] == 0) return true;
+    return false;
+}
+
+#define VMI_FIELD(name) offsetof(struct vmi_rom_header, name)
+
+} // namespace
+
+const char* rom_check_reason(RomCheck check) {
+    switch (check) {
+    case RomCheck::Ok: return "ok";
+    case RomCheck::NoOptionRom: return "no option ROM";
+    case RomCheck::BadLength: return "bad ROM length";
+    case RomCheck::NotVmi: return "bad signature";
+    case RomCheck::TooSmall: return "image smaller than the VMI header";
+    case RomCheck::BadChecksum: return "checksum mismatch";
+    case RomCheck::MajorMismatch: return "unsupported ABI major version";
+    case RomCheck::BadHeaderSize: return "bad header size";
+    case RomCheck::CallTableBounds: return "call table out of bounds";
+    case RomCheck::EntryOutOfBounds: return "entry offset outside the image";
+    case RomCheck::DataAreaBounds: return "data area out of bounds";
+    case RomCheck::BadString: return "bad name or license string";
+    }
+    return "unknown";
+}
+
+RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
+    if (window < 3 || image[0] != VMI_ROM_SIGNATURE_0 || image[1] != VMI_ROM_SIGNATURE_1)
+        return RomCheck::NoOptionRom;
+    const uint32_t size = uint32_t{image[2]} * VMI_ROM_UNIT;
+    if (size == 0 || size > window) return RomCheck::BadLength;
+    if (size < sizeof(vmi_rom_header)) return RomCheck::TooSmall;
+    if (load32(image + VMI_FIELD(vmi_signature)) != VMI_SIGNATURE) return RomCheck::NotVmi;
+
+    uint8_t sum = 0;
+    for (uint32_t i = 0; i < size; ++i) sum = static_cast<uint8_t>(sum + image[i]);
+    if (sum != 0) return RomCheck::BadChecksum;
+
+    const uint16_t major = load16(image + VMI_FIELD(abi_major));
+    if (major != VMI_ABI_MAJOR) return RomCheck::MajorMismatch;
+    const uint32_t header_size = load32(image + VMI_FIELD(header_size));
+    if (header_size < sizeof(vmi_rom_header) || header_size > size) return RomCheck::BadHeaderSize;
+
+    const uint32_t table = load32(image + VMI_FIELD(call_table_offset));
+    const uint32_t count = load32(image + VMI_FIELD(call_count));
+    if (table % 4 != 0 || table < header_size || count > 4096 ||
+        !range_ok(table, uint64_t{count} * 4, size))
+        return RomCheck::CallTableBounds;
+
+    if (!entry_ok(load32(image + VMI_FIELD(init_offset)), header_size, size) ||
+        !entry_ok(load32(image + VMI_FIELD(reloc_offset)), header_size, size))
+        return RomCheck::EntryOutOfBounds;
+    for (uint32_t i = 0; i < count; ++i) {
+        const uint32_t entry = load32(image + table + i * 4);
+        if (entry != 0 && !entry_ok(entry, header_size, size)) return RomCheck::EntryOutOfBounds;
+    }
+
+    const uint32_t data = load32(image + VMI_FIELD(data_offset));
+    const uint32_t data_size = load32(image + VMI_FIELD(data_size));
+    if (data_size != 0 && (data_size < sizeof(vmi_data_area) || data % 8 != 0 ||
+                           data < header_size || !range_ok(data, data_size, size)))
+        return RomCheck::DataAreaBounds;
+
+    const uint32_t name = load32(image + VMI_FIELD(name_offset));
+    if (!string_ok(image, name, size) ||
+        !string_ok(image, load32(image + VMI_FIELD(license_offset)), size))
+        return RomCheck::BadString;
+
+    info.size = size;
+    info.abi_major = major;
+    info.abi_minor = load16(image + VMI_FIELD(abi_minor));
+    info.call_count = count < uint32_t{VMI_CALL_COUNT} ? count : uint32_t{VMI_CALL_COUNT};
+    info.name = reinterpret_cast<const char*>(image + name);
+    return RomCheck::Ok;
+}
+
+uint32_t rom_call_offset(const uint8_t* image, uint32_t call) {
+    return load32(image + load32(image + VMI_FIELD(call_table_offset)) + call * 4);
+}
+
+} // namespace vmi

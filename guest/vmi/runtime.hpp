@@ -1,0 +1,52 @@
+// The VMI runtime (DESIGN.md §2.3-2.4): find and validate a ROM, run its init, ask it how to
+// bind every call, and patch the kernel's call sites. Any failure leaves the native code.
+#pragma once
+
+#include "patch.hpp"
+#include "rom_validate.hpp"
+
+#include <stdint.h>
+#include <vmi/vmi.h>
+
+namespace vmi {
+
+struct BindParams {
+    uint64_t phys_offset;     // virtual = physical + phys_offset for the ROM scan window
+    void* state_page;         // zeroed, writable, for the ROM's own state
+    uint64_t state_phys;
+    uint64_t state_size;
+    const vmi_site* sites_begin;
+    const vmi_site* sites_end;
+};
+
+enum class Outcome : uint8_t {
+    Bound,       // a ROM is in use
+    NoRom,       // nothing with the VMI signature in the scan window
+    Rejected,    // a VMI ROM failed validation
+    InitFailed,  // a valid ROM's init returned an error
+};
+
+struct Report {
+    Outcome outcome = Outcome::NoRom;
+    RomCheck check = RomCheck::NoOptionRom; // why a ROM was rejected
+    uint64_t rom_phys = 0;                  // where the ROM (or the rejected one) sits
+    uint64_t foreign_rom_phys = 0;          // first option ROM without the VMI signature, or 0
+    const char* rom_name = nullptr;
+    uint16_t abi_major = 0, abi_minor = 0;
+    uint32_t init_status = 0;
+    uint32_t calls_rom = 0, calls_native = 0, calls_nop = 0; // per call number
+    uint32_t sites = 0, sites_patched = 0, sites_bad = 0;
+    uint64_t features = 0; // from the ROM header
+};
+
+Report bind(const BindParams& params);
+
+// The ROM bound by bind(), or null.
+const RomInfo* bound_rom();
+
+// How bind() bound `call` (Native before bind() or without a ROM).
+Binding binding(uint32_t call);
+
+const char* status_name(uint32_t status);
+
+} // namespace vmi

@@ -1,0 +1,17 @@
+/* The private hypercall interface between rom/vmm and vmm/ (DESIGN.md §2.7): port I/O on
+ * 0x560-0x567. Arguments travel in registers; the VMM reads them after the exit and validates
+ * them. Not part of the VMI-64 ABI: a kernel never uses these ports. */
+#ifndef VMM_HYPERCALL_PORTS_H
+#define VMM_HYPERCALL_PORTS_H
+
+#define VMM_HC_PORT_BASE 0x560
+#define VMM_HC_PORT_COUNT 8
+#define VMM_HC_PORT_PROBE 0x560    /* in: eax = VMM_HC_MAGIC */
+#define VMM_HC_PORT_CONSOLE 0x561  /* in: rdi = buffer (guest virtual), rsi = length; eax = status */
+#define VMM_HC_PORT_SHUTDOWN 0x562 /* out: eax = guest status; the VMM stops */
+#define VMM_HC_PORT_REBOOT 0x563   /* out: the VMM stops, reporting a reboot request */
+
+#define VMM_HC_MAGIC 0x4d4d5648u   /* "HVMM" */
+#define VMM_HC_CONSOLE_MAX (1u << 20) /* longest console write accepted at once */
+
+#endif

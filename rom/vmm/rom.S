@@ -1,0 +1,182 @@
+/* vmi-vmm: the VMI-64 ROM of our hypervisor (docs/spec.md, docs/rom-vmm.md). Position
+ * independent by construction: every reference is RIP-relative or a difference of labels.
+ * Calls run at the kernel's privilege with its stack and must keep the register contract of
+ * docs/spec.md §5, so every entry is written to touch as few registers as it can. On a host
+ * without hardware virtualization each guest kernel-mode instruction is emulated: short beats
+ * clever here. */
+
+#include <vmi/vmi.h>
+#include "hypercall_ports.h"
+
+#define X(number, NAME, name, sig) .set VMI_CALL_##NAME, number;
+VMI_CALLS(X)
+#undef X
+#define X(number, NAME, name, sig) + 1
+    .set vmi_call_count, 0 VMI_CALLS(X)
+#undef X
+
+#define ROM_FEATURES (VMI_FEATURE_CONSOLE | VMI_FEATURE_CYCLE_FREQUENCY | VMI_FEATURE_WALLCLOCK | \
+                      VMI_FEATURE_CPUID_CACHE | VMI_FEATURE_POWER)
+
+/* How each call is bound (docs/rom-vmm.md explains each choice); the rest stay native. */
+    .set reloc_cpuid, VMI_RELOC_CALL
+    .set reloc_get_cycle_frequency, VMI_RELOC_CALL
+    .set reloc_get_wallclock_time, VMI_RELOC_CALL
+    .set reloc_console_write, VMI_RELOC_CALL
+    .set reloc_shutdown, VMI_RELOC_CALL
+    .set reloc_reboot, VMI_RELOC_CALL
+    .set reloc_get_features, VMI_RELOC_CALL
+    .set reloc_allocate_page, VMI_RELOC_NOP
+    .set reloc_release_page, VMI_RELOC_NOP
+    .set reloc_set_lazy_mode, VMI_RELOC_NOP
+
+    .section .rom, "awx"
+    .code64
+    .globl rom_start
+rom_start:
+    .byte 0x55, 0xaa
+    .byte 0                          /* rom_length: set by pack_rom.py */
+    .byte 0xcb, 0x90, 0x90           /* BIOS POST far-calls offset 3 in real mode: retf */
+    .byte 0                          /* checksum_adjust: set by pack_rom.py */
+    .byte 0
+    .long VMI_SIGNATURE
+    .word VMI_ABI_MAJOR, VMI_ABI_MINOR
+    .long VMI_ROM_HEADER_SIZE
+    .long 16                         /* max_stack_bytes: return address + two pushes */
+    .quad ROM_FEATURES
+    .long call_table - rom_start
+    .long vmi_call_count
+    .long rom_init - rom_start
+    .long rom_reloc - rom_start
+    .long data_area - rom_start
+    .long VMI_DATA_AREA_SIZE
+    .long rom_name - rom_start
+    .long rom_license - rom_start
+    .long (1 << 16) | 0              /* rom_version 1.0 */
+    .long 0, 0, 0
+    .if . - rom_start != VMI_ROM_HEADER_SIZE
+    .error "ROM header size does not match VMI_ROM_HEADER_SIZE"
+    .endif
+
+rom_name:    .asciz "vmi-vmm"
+rom_license: .asciz "MIT"
+
+/* uint32_t init(struct vmi_init_args*), System V. Succeeds only under our VMM: the probe port
+ * answers the magic and the VMM has filled the data area. */
+rom_init:
+    cmpw $VMI_ABI_MAJOR, VMI_INIT_ARGS_ABI_MAJOR(%rdi)
+    jne 1f
+    mov $VMM_HC_PORT_PROBE, %edx
+    in %dx, %eax
+    cmp $VMM_HC_MAGIC, %eax
+    jne 2f
+    cmpl $VMI_DATA_MAGIC, data_area + VMI_DATA_MAGIC_OFF(%rip)
+    jne 2f
+    xor %eax, %eax
+    ret
+1:  mov $VMI_ERR_VERSION, %eax
+    ret
+2:  mov $VMI_ERR_NO_HYPERVISOR, %eax
+    ret
+
+/* uint32_t reloc(uint32_t call), System V. */
+rom_reloc:
+    xor %eax, %eax
+    cmp $vmi_call_count, %edi
+    jae 1f
+    mov %edi, %eax
+    lea reloc_types(%rip), %rdx
+    movzbl (%rdx,%rax), %eax
+1:  ret
+
+/* CPUID from the data area; leaves the VMM did not cache execute the instruction. */
+rom_cpuid:
+    push %rsi
+    lea data_area + VMI_DATA_CPUID(%rip), %rsi
+    mov data_area + VMI_DATA_CPUID_COUNT(%rip), %ebx
+1:  test %ebx, %ebx
+    jz 3f
+    cmp (%rsi), %eax
+    jne 2f
+    cmp 4(%rsi), %ecx
+    je 4f
+2:  add $VMI_CPUID_ANSWER_SIZE, %rsi
+    dec %ebx
+    jmp 1b
+3:  pop %rsi
+    cpuid
+    ret
+4:  mov 8(%rsi), %eax
+    mov 12(%rsi), %ebx
+    mov 16(%rsi), %ecx
+    mov 20(%rsi), %edx
+    pop %rsi
+    ret
+
+rom_get_cycle_frequency:
+    mov data_area + VMI_DATA_CYCLE_HZ(%rip), %rax
+    ret
+
+/* ns = boot_wallclock + (tsc - boot_cycles) * mul >> shift; rdx is the only other register
+ * touched and it is saved. */
+rom_get_wallclock_time:
+    push %rdx
+    push %rcx
+    rdtsc
+    shl $32, %rdx
+    or %rdx, %rax
+    sub data_area + VMI_DATA_BOOT_CYCLES(%rip), %rax
+    mov data_area + VMI_DATA_WALLCLOCK_MUL(%rip), %ecx
+    mul %rcx
+    mov data_area + VMI_DATA_WALLCLOCK_SHIFT(%rip), %ecx
+    shrd %cl, %rdx, %rax
+    add data_area + VMI_DATA_BOOT_WALLCLOCK(%rip), %rax
+    pop %rcx
+    pop %rdx
+    ret
+
+/* console_write(rdi=buffer, rsi=length): one exit for the whole buffer. */
+rom_console_write:
+    push %rax
+    push %rdx
+    mov $VMM_HC_PORT_CONSOLE, %edx
+    in %dx, %eax
+    pop %rdx
+    pop %rax
+    ret
+
+rom_shutdown:
+    mov %edi, %eax
+    mov $VMM_HC_PORT_SHUTDOWN, %edx
+    out %eax, %dx
+1:  cli
+    hlt
+    jmp 1b
+
+rom_reboot:
+    mov $VMM_HC_PORT_REBOOT, %edx
+    out %eax, %dx
+1:  cli
+    hlt
+    jmp 1b
+
+rom_get_features:
+    mov rom_start + VMI_HDR_FEATURES(%rip), %rax
+    ret
+
+/* Tables last, so that .ifdef sees every entry defined above. */
+    .balign 4
+call_table:
+#define X(number, NAME, name, sig) .ifdef reloc_##name; .ifdef rom_##name; \
+    .long rom_##name - rom_start; .else; .long 0; .endif; .else; .long 0; .endif;
+    VMI_CALLS(X)
+#undef X
+
+reloc_types:
+#define X(number, NAME, name, sig) .ifdef reloc_##name; .byte reloc_##name; .else; .byte 0; .endif;
+    VMI_CALLS(X)
+#undef X
+
+    .balign 8
+data_area:
+    .fill VMI_DATA_AREA_SIZE, 1, 0

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Derives a variant of a VMI-64 ROM image for the ROM matrix tests: broken images the kernel
+must reject with the matching reason, and older/newer minor versions it must accept."""
+import struct
+import sys
+
+CHECKSUM = 0x06
+SIGNATURE = 0x08
+ABI_MAJOR = 0x0C
+ABI_MINOR = 0x0E
+CALL_TABLE = 0x20
+CALL_COUNT = 0x24
+INIT = 0x28
+RESERVED1 = 0x44
+
+
+def fix_checksum(rom):
+    rom[CHECKSUM] = 0
+    rom[CHECKSUM] = (-sum(rom)) & 0xFF
+
+
+def put32(rom, offset, value):
+    struct.pack_into("<I", rom, offset, value)
+
+
+def put16(rom, offset, value):
+    struct.pack_into("<H", rom, offset, value)
+
+
+VARIANTS = {
+    # a byte changed after packing: the sum no longer matches
+    "bad-checksum": lambda rom: rom.__setitem__(RESERVED1, rom[RESERVED1] ^ 0x5A),
+    "bad-signature": lambda rom: (put32(rom, SIGNATURE, 0x4F4F4F4F), fix_checksum(rom)),
+    "major-too-new": lambda rom: (put16(rom, ABI_MAJOR, 2), fix_checksum(rom)),
+    "table-out-of-bounds": lambda rom: (put32(rom, CALL_TABLE, len(rom) - 8), fix_checksum(rom)),
+    "entry-outside": lambda rom: (put32(rom, INIT, len(rom) + 0x10), fix_checksum(rom)),
+    # a newer ROM than the kernel knows: same calls, higher minor
+    "minor-newer": lambda rom: (put16(rom, ABI_MINOR, 5), fix_checksum(rom)),
+    # an older ROM: it knows only the first 40 calls, so later ones must stay native
+    "older-40-calls": lambda rom: (put32(rom, CALL_COUNT, 40), fix_checksum(rom)),
+}
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[1] not in VARIANTS:
+        sys.exit(f"usage: rom_variant.py {{{','.join(VARIANTS)}}} IN OUT")
+    rom = bytearray(open(sys.argv[2], "rb").read())
+    VARIANTS[sys.argv[1]](rom)
+    open(sys.argv[3], "wb").write(rom)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+#include "rom/rom_image.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace vmm {
+
+Result<std::vector<std::uint8_t>> read_rom_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return make_error(ErrorKind::NoInput, "ROM '" + path + "' is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return make_error(ErrorKind::NoInput,
+                          "cannot open ROM '" + path + "': " + std::strerror(errno));
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+    if (bytes.empty()) return make_error(ErrorKind::BadImage, "ROM '" + path + "' is empty");
+    if (bytes.size() > VMI_ROM_SCAN_END - VMI_ROM_SCAN_START)
+        return make_error(ErrorKind::BadImage,
+                          "ROM '" + path + "' is " + std::to_string(bytes.size()) +
+                              " bytes, larger than the 128 KiB option-ROM window");
+    return bytes;
+}
+
+void wallclock_scale(std::uint64_t cycle_hz, std::uint32_t& mul, std::uint32_t& shift) {
+    mul = 0;
+    shift = 0;
+    if (cycle_hz == 0) return;
+    for (std::uint32_t s = 32; s > 0; --s) {
+        const unsigned __int128 m = ((static_cast<unsigned __int128>(1000000000u) << s) +
+                                     cycle_hz / 2) / cycle_hz;
+        if (m < (1ull << 32)) {
+            mul = static_cast<std::uint32_t>(m);
+            shift = s;
+            return;
+        }
+    }
+}
+
+std::string install_rom(std::span<std::uint8_t> window, std::span<const std::uint8_t> image,
+                        const RomFacts& facts) {
+    std::fill(window.begin(), window.end(), 0);
+    const std::size_t n = std::min(window.size(), image.size());
+    std::copy_n(image.begin(), n, window.begin());
+
+    if (n < sizeof(vmi_rom_header)) return "image smaller than the VMI header";
+    vmi_rom_header header;
+    std::memcpy(&header, window.data(), sizeof header);
+    if (header.rom_signature[0] != VMI_ROM_SIGNATURE_0 ||
+        header.rom_signature[1] != VMI_ROM_SIGNATURE_1 || header.vmi_signature != VMI_SIGNATURE)
+        return "no VMI-64 header";
+    const std::uint64_t rom_size = std::min<std::uint64_t>(header.rom_length * VMI_ROM_UNIT, n);
+    if (header.data_size < sizeof(vmi_data_area) || header.data_offset % 8 != 0 ||
+        header.data_offset < sizeof(vmi_rom_header) || header.data_offset > rom_size ||
+        sizeof(vmi_data_area) > rom_size - header.data_offset)
+        return "no usable data area";
+
+    vmi_data_area area{};
+    area.magic = VMI_DATA_MAGIC;
+    area.cycle_hz = facts.cycle_hz;
+    area.boot_cycles = facts.boot_cycles;
+    area.boot_wallclock_ns = facts.boot_wallclock_ns;
+    area.memory_bytes = facts.memory_bytes;
+    wallclock_scale(facts.cycle_hz, area.wallclock_mul, area.wallclock_shift);
+    area.cpuid_count = static_cast<std::uint32_t>(std::min<std::size_t>(facts.cpuid.size(), VMI_DATA_CPUID_MAX));
+    std::copy_n(facts.cpuid.begin(), area.cpuid_count, area.cpuid);
+
+    // Keep the 8-bit sum as it was, so a corrupt image stays detectably corrupt.
+    std::uint8_t* dst = window.data() + header.data_offset;
+    std::uint8_t delta = 0;
+    const auto* src = reinterpret_cast<const std::uint8_t*>(&area);
+    for (std::size_t i = 0; i < sizeof area; ++i)
+        delta = static_cast<std::uint8_t>(delta + src[i] - dst[i]);
+    std::memcpy(dst, &area, sizeof area);
+    window[offsetof(vmi_rom_header, checksum_adjust)] =
+        static_cast<std::uint8_t>(window[offsetof(vmi_rom_header, checksum_adjust)] - delta);
+    return {};
+}
+
+} // namespace vmm

@@ -1,0 +1,35 @@
+// The ROM the VMM offers: read from a file, copied into the option-ROM window, its data area
+// filled (docs/spec.md §3.4). The image is not validated beyond what filling needs: judging it
+// is the guest's job, and broken images must reach the guest unchanged to be tested.
+#pragma once
+
+#include "support/result.hpp"
+
+#include <vmi/rom_header.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vmm {
+
+struct RomFacts {
+    std::uint64_t cycle_hz = 0;
+    std::uint64_t boot_cycles = 0;       // guest TSC when boot_wallclock_ns was read
+    std::uint64_t boot_wallclock_ns = 0; // host CLOCK_REALTIME
+    std::uint64_t memory_bytes = 0;
+    std::vector<vmi_cpuid_answer> cpuid;
+};
+
+Result<std::vector<std::uint8_t>> read_rom_file(const std::string& path);
+
+// Places `image` at the start of `window` (zero-filling the rest) and fills its data area if
+// the header locates one. Returns why the area was left alone, or an empty string.
+std::string install_rom(std::span<std::uint8_t> window, std::span<const std::uint8_t> image,
+                        const RomFacts& facts);
+
+// ns = cycles * mul >> shift with mul < 2^32, as the ROM computes it.
+void wallclock_scale(std::uint64_t cycle_hz, std::uint32_t& mul, std::uint32_t& shift);
+
+} // namespace vmm
