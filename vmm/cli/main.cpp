@@ -2,8 +2,10 @@
 #include "cli/exit_codes.hpp"
 #include "cli/run_options.hpp"
 #include "kvm/kvm.hpp"
+#include "loader/pvh_elf.hpp"
 #include "machine/cpu_state.hpp"
 #include "machine/machine.hpp"
+#include "rom/rom_image.hpp"
 
 #include <unistd.h>
 
@@ -33,11 +35,12 @@ int fail(const vmm::Error& e) {
     return vmm::exit_code::for_error(e.kind);
 }
 
-std::string bundled_kernel() {
+// Bundled files live next to the vmi binary (build/bin/).
+std::string bundled(const char* name) {
     std::error_code ec;
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return "kernel.elf";
-    return (self.parent_path() / "kernel.elf").string();
+    if (ec) return name;
+    return (self.parent_path() / name).string();
 }
 
 vmm::Result<std::vector<std::uint8_t>> read_file(const std::string& path) {
@@ -73,6 +76,7 @@ int report(const vmm::RunOutcome& out) {
     case StopReason::Halted: return vmm::exit_code::kGuestHalted;
     case StopReason::Shutdown: return vmm::exit_code::kGuestCrash;
     case StopReason::Timeout: return vmm::exit_code::kGuestTimeout;
+    case StopReason::Reboot: return vmm::exit_code::kGuestReboot;
     default: return vmm::exit_code::kGuestUnhandled;
     }
 }
@@ -88,9 +92,26 @@ int cmd_run(const std::vector<std::string_view>& args) {
         std::fputs(vmm::kRunUsage, stdout);
         return 0;
     }
-    const std::string kernel_path = opt.kernel.value_or(bundled_kernel());
+    const std::string kernel_path = opt.kernel.value_or(bundled("kernel.elf"));
     auto kernel = read_file(kernel_path);
     if (!kernel) return fail(kernel.error());
+    // A malformed image is reported the same with or without /dev/kvm.
+    if (auto image = vmm::parse_pvh_elf(kernel.value()); !image) {
+        auto e = image.take_error();
+        e.message = kernel_path + ": " + e.message;
+        return fail(e);
+    }
+
+    std::vector<std::uint8_t> rom;
+    if (!opt.no_rom) {
+        auto image = vmm::read_rom_file(opt.rom.value_or(bundled("vmm.rom")));
+        if (!image) {
+            auto e = image.take_error();
+            if (!opt.rom) e.message += " (pass --rom FILE or --no-rom)";
+            return fail(e);
+        }
+        rom = std::move(image).value();
+    }
 
     auto kvm = vmm::Kvm::open();
     if (!kvm) return fail(kvm.error());
@@ -100,12 +121,16 @@ int cmd_run(const std::vector<std::string_view>& args) {
     config.cmdline = opt.cmdline;
     config.timeout_sec = opt.timeout_sec;
     config.console = write_console;
+    config.rom = std::move(rom);
     auto machine = vmm::Machine::create(kvm.value(), kernel.value(), std::move(config));
     if (!machine) {
         auto e = machine.take_error();
         e.message = kernel_path + ": " + e.message;
         return fail(e);
     }
+    if (!machine.value()->rom_warning().empty())
+        std::fprintf(stderr, "vmi: ROM data area not filled: %s\n",
+                     machine.value()->rom_warning().c_str());
     auto outcome = machine.value()->run();
     if (!outcome) return fail(outcome.error());
     const int status = report(outcome.value());
