@@ -102,6 +102,9 @@ int cmd_run(const std::vector<std::string_view>& args) {
         return fail(e);
     }
 
+    if (auto valid = vmm::GuestMemory::validate_size(opt.mem_size); !valid)
+        return fail(valid.error());
+
     std::vector<std::uint8_t> rom;
     if (!opt.no_rom) {
         auto image = vmm::read_rom_file(opt.rom.value_or(bundled("vmm.rom")));
@@ -143,7 +146,7 @@ int cmd_run(const std::vector<std::string_view>& args) {
 int main(int argc, char** argv) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
     if (args.empty()) {
-        std::fputs(kUsage, stderr);
+        std::fputs("vmi: missing command (see vmi --help)\n", stderr);
         return vmm::exit_code::kUsage;
     }
     const std::string_view cmd = args.front();

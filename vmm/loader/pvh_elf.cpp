@@ -102,9 +102,9 @@ Result<PvhImage> parse_pvh_elf(std::span<const std::uint8_t> file) {
                 have_entry = TRY(find_pvh_note(file.subspan(ph.p_offset, ph.p_filesz), image.entry));
             continue;
         }
-        if (ph.p_memsz == 0) continue;
         if (ph.p_filesz > ph.p_memsz)
             return bad("segment " + std::to_string(i) + " has file size above memory size");
+        if (ph.p_memsz == 0) continue;
         if (ph.p_paddr < kMinLoadAddress)
             return bad("segment " + std::to_string(i) + " at " + hex(ph.p_paddr) +
                        " is below 1 MiB");

@@ -10,12 +10,17 @@
 
 namespace vmm {
 
-Result<GuestMemory> GuestMemory::create(std::uint64_t size) {
+Result<void> GuestMemory::validate_size(std::uint64_t size) {
     if (size < kMinSize || size > kMaxSize)
         return make_error(ErrorKind::Usage, "guest memory size " + std::to_string(size) +
                                                 " bytes is outside the supported range 2 MiB..3 GiB");
     if (size % 4096 != 0)
         return make_error(ErrorKind::Usage, "guest memory size must be a multiple of 4 KiB");
+    return {};
+}
+
+Result<GuestMemory> GuestMemory::create(std::uint64_t size) {
+    TRY(validate_size(size));
     const int prot = PROT_READ | PROT_WRITE;
     const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
     void* ram = mmap(nullptr, size, prot, flags, -1, 0);

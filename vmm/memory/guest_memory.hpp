@@ -34,6 +34,8 @@ class GuestMemory {
     static constexpr std::uint64_t kRomWindowSize = 0x20000;
 
     static Result<GuestMemory> create(std::uint64_t size);
+    // The checks create() makes on `size`, without allocating.
+    static Result<void> validate_size(std::uint64_t size);
 
     GuestMemory(GuestMemory&& other) noexcept;
     GuestMemory& operator=(GuestMemory&& other) noexcept;
