@@ -48,6 +48,27 @@ void bench_console(const char* rom_name) {
     report("console", cycles, kBytes, "byte", rom_name);
 }
 
+// Cycles per call of a cheap operation, measured over `n` calls after one warm-up call.
+template <typename Op> void bench_op(const char* name, uint64_t n, const char* rom_name, Op op) {
+    op();
+    const uint64_t start = vmi::get_cycle_counter(VMI_CYCLES_REAL);
+    for (uint64_t i = 0; i < n; ++i) op();
+    const uint64_t cycles = vmi::get_cycle_counter(VMI_CYCLES_REAL) - start;
+    report(name, cycles, n, "call", rom_name);
+}
+
+// Keeps results alive so the calls are not optimised away.
+volatile uint64_t g_sink;
+
+void bench_cpuid(const char* rom) {
+    bench_op("cpuid_static", 2000, rom, [] { g_sink = vmi::cpuid(0).ebx; });
+    bench_op("cpuid_dynamic", 2000, rom, [] { g_sink = vmi::cpuid(1).ebx; });
+}
+void bench_time(const char* rom) {
+    bench_op("cycle_frequency", 2000, rom, [] { g_sink = vmi::get_cycle_frequency(); });
+    bench_op("wallclock", 200, rom, [] { g_sink = vmi::get_wallclock_time(); });
+}
+
 struct Benchmark {
     const char* name;
     void (*run)(const char* rom_name);
@@ -55,6 +76,8 @@ struct Benchmark {
 
 constexpr Benchmark kBenchmarks[] = {
     {"console", bench_console},
+    {"cpuid", bench_cpuid},
+    {"time", bench_time},
 };
 
 } // namespace

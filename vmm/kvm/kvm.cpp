@@ -74,7 +74,7 @@ int Kvm::check_extension(int cap) const {
 
 Result<std::vector<kvm_cpuid_entry2>> Kvm::supported_cpuid() const {
     // KVM fails with E2BIG while the buffer is too small.
-    for (std::uint32_t n = 64; n <= 4096; n *= 2) {
+    for (std::uint32_t n = 128; n <= 4096; n *= 2) {
         auto buf = cpuid_buffer(n);
         if (ioctl(fd(), kGetSupportedCpuid, buf.data()) == 0) {
             CpuidHeader header;

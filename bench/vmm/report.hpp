@@ -1,0 +1,31 @@
+// The results as a table for people and as JSON for tools (DESIGN.md §5).
+#pragma once
+
+#include "boot_bench.hpp"
+#include "environment.hpp"
+#include "options.hpp"
+#include "pio_bench.hpp"
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace bench {
+
+// Targets from the issue that asked for this benchmark.
+inline constexpr double kBootTargetRatio = 5.0;    // vmi at least 5x faster than QEMU
+inline constexpr double kPioTargetOverhead = 0.05; // dispatch adds at most 5%
+
+struct Report {
+    Environment env;
+    Options options;
+    std::string boot_guest;
+    std::string pio_guest;
+    std::optional<BootResult> boot; // empty: not requested
+    std::optional<PioResult> pio;
+};
+
+void print_table(std::FILE* out, const Report& report);
+std::string to_json(const Report& report);
+
+} // namespace bench
