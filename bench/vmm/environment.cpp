@@ -1,5 +1,6 @@
 #include "environment.hpp"
 
+#include "kvm/host_cpu.hpp"
 #include "kvm/kvm.hpp"
 #include "spawn.hpp"
 
@@ -106,8 +107,7 @@ Environment probe_environment(const std::string& qemu) {
     utsname u{};
     env.kernel =
         uname(&u) == 0 ? std::string(u.sysname) + " " + u.release + " " + u.version : "unknown";
-    const std::string flags = cpuinfo_field("flags");
-    env.virt_extensions = has_flag(flags, "vmx") ? "vmx" : has_flag(flags, "svm") ? "svm" : "none";
+    env.virt_extensions = vmm::host_virtualization_extension();
     env.kvm_modules = kvm_modules();
     probe_kvm(env);
     probe_qemu(env, qemu);

@@ -15,8 +15,9 @@ VMI_CALLS(X)
     .set vmi_call_count, 0 VMI_CALLS(X)
 #undef X
 
+/* Always provided; GET_FEATURES adds CPUID_CACHE when the VMM cached CPUID leaves. */
 #define ROM_FEATURES (VMI_FEATURE_CONSOLE | VMI_FEATURE_CYCLE_FREQUENCY | VMI_FEATURE_WALLCLOCK | \
-                      VMI_FEATURE_CPUID_CACHE | VMI_FEATURE_POWER)
+                      VMI_FEATURE_POWER)
 
 /* How each call is bound (docs/rom-vmm.md explains each choice); the rest stay native. */
     .set reloc_cpuid, VMI_RELOC_CALL
@@ -79,12 +80,17 @@ rom_init:
 2:  mov $VMI_ERR_NO_HYPERVISOR, %eax
     ret
 
-/* uint32_t reloc(uint32_t call), System V. */
+/* uint32_t reloc(uint32_t call), System V. CPUID is bound only if the VMM cached leaves: it
+ * does so where an exit costs more than the ROM's lookup (see docs/rom-vmm.md). */
 rom_reloc:
     xor %eax, %eax
     cmp $vmi_call_count, %edi
     jae 1f
-    mov %edi, %eax
+    cmp $VMI_CALL_CPUID, %edi
+    jne 2f
+    cmpl $0, data_area + VMI_DATA_CPUID_COUNT(%rip)
+    je 1f
+2:  mov %edi, %eax
     lea reloc_types(%rip), %rdx
     movzbl (%rdx,%rax), %eax
 1:  ret
@@ -162,7 +168,10 @@ rom_reboot:
 
 rom_get_features:
     mov rom_start + VMI_HDR_FEATURES(%rip), %rax
-    ret
+    cmpl $0, data_area + VMI_DATA_CPUID_COUNT(%rip)
+    je 1f
+    or $VMI_FEATURE_CPUID_CACHE, %rax
+1:  ret
 
 /* Tables last, so that .ifdef sees every entry defined above. */
     .balign 4

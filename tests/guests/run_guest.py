@@ -47,7 +47,7 @@ def command(args, workdir):
             cmd += ["--rom", args.rom]
         if args.cmdline:
             cmd += ["--cmdline", args.cmdline]
-        return cmd
+        return cmd + args.vmi_arg
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         skip("qemu-system-x86_64 is not installed")
@@ -83,6 +83,8 @@ def main():
     p.add_argument("--rom-variant", help="derive this variant of --rom (tests/rom/rom_variant.py)")
     p.add_argument("--expect-vmi", help="regular expression for the guest's `vmi: ` line")
     p.add_argument("--vmi", help="path to the vmi binary (env vmm)")
+    p.add_argument("--vmi-arg", action="append", default=[],
+                   help="extra argument for `vmi run` (repeatable)")
     p.add_argument("--kernel", required=True)
     p.add_argument("--expect-output", required=True, help="file with the exact console output")
     p.add_argument("--expect-status", type=int, required=True)

@@ -125,6 +125,9 @@ int cmd_run(const std::vector<std::string_view>& args) {
     config.timeout_sec = opt.timeout_sec;
     config.console = write_console;
     config.rom = std::move(rom);
+    config.cpuid_cache = opt.cpuid_cache == "on"    ? vmm::CpuidCache::On
+                         : opt.cpuid_cache == "off" ? vmm::CpuidCache::Off
+                                                    : vmm::CpuidCache::Auto;
     auto machine = vmm::Machine::create(kvm.value(), kernel.value(), std::move(config));
     if (!machine) {
         auto e = machine.take_error();

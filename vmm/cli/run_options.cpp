@@ -15,6 +15,8 @@ The VMI ROM (by default the bundled vmm.rom next to vmi) is mapped read-only at 
 options:
   --rom FILE        offer this VMI ROM image instead of the bundled one
   --no-rom          offer no ROM: a VMI kernel runs its native code paths
+  --cpuid-cache M   ROM answers static CPUID leaves without an exit: auto (only on
+                    hosts with VT-x/SVM, where that is faster), on, off
   --mem SIZE        guest RAM, e.g. 64M, 1G (default 128M; 2M..3G, multiple of 4K)
   --cmdline STR     kernel command line (at most 4095 bytes)
   --stats           print exits by reason and by I/O port when the guest stops
@@ -89,6 +91,11 @@ Result<RunOptions> parse_run_options(const std::vector<std::string_view>& args) 
             opt.rom = std::string(TRY(value()));
         } else if (a == "--no-rom") {
             opt.no_rom = true;
+        } else if (a == "--cpuid-cache") {
+            opt.cpuid_cache = std::string(TRY(value()));
+            if (opt.cpuid_cache != "auto" && opt.cpuid_cache != "on" && opt.cpuid_cache != "off")
+                return make_error(ErrorKind::Usage, "invalid --cpuid-cache '" + opt.cpuid_cache +
+                                                        "' (auto, on or off)");
         } else if (a == "--stats") {
             opt.stats = true;
         } else if (a == "--timeout") {

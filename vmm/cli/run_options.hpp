@@ -15,6 +15,7 @@ struct RunOptions {
     std::optional<std::string> kernel; // default: kernel.elf beside the vmi binary
     std::optional<std::string> rom;    // default: vmm.rom beside the vmi binary
     bool no_rom = false;
+    std::string cpuid_cache = "auto"; // auto, on, off
     std::uint64_t mem_size = 128ull << 20;
     std::string cmdline;
     bool stats = false;

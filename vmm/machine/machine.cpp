@@ -2,6 +2,7 @@
 
 #include "loader/pvh_elf.hpp"
 #include "loader/start_info.hpp"
+#include "kvm/host_cpu.hpp"
 #include "machine/cpu_state.hpp"
 #include "rom/rom_image.hpp"
 
@@ -114,7 +115,10 @@ Result<void> Machine::install_rom(const std::vector<kvm_cpuid_entry2>& cpuid) {
     RomFacts facts;
     facts.cycle_hz = std::uint64_t{vcpu_.tsc_khz()} * 1000;
     facts.memory_bytes = memory_.size();
-    facts.cpuid = rom_cpuid_answers(cpuid);
+    const bool cache = config_.cpuid_cache == CpuidCache::On ||
+                       (config_.cpuid_cache == CpuidCache::Auto &&
+                        host_virtualization_extension() != "none");
+    if (cache) facts.cpuid = rom_cpuid_answers(cpuid);
     // Pair a guest TSC reading with the host's wall clock; the gap between them is one ioctl.
     facts.boot_cycles = TRY(vcpu_.get_msr(kMsrTsc));
     timespec now{};
@@ -128,7 +132,14 @@ Result<void> Machine::install_rom(const std::vector<kvm_cpuid_entry2>& cpuid) {
 Machine::Machine(Vm vm, GuestMemory memory, Vcpu vcpu, MachineConfig config)
     : vm_(std::move(vm)), memory_(std::move(memory)), vcpu_(std::move(vcpu)),
       config_(std::move(config)), uart_(config_.console),
-      hypercalls_(vcpu_, memory_, config_.console) {
+      hypercalls_(
+          [&vcpu = vcpu_]() -> Result<GuestContext> {
+              const kvm_regs regs = TRY(vcpu.get_regs());
+              const kvm_sregs sregs = TRY(vcpu.get_sregs());
+              return GuestContext{regs.rdi, regs.rsi,
+                                  PagingState{sregs.cr0, sregs.cr3, sregs.cr4, sregs.efer}};
+          },
+          memory_, config_.console) {
     io_bus_.add(uart16550::kCom1Base, uart16550::kPortCount, &uart_);
     io_bus_.add(DebugExit::kPort, DebugExit::kPortCount, &debug_exit_);
     // The hypercall ports exist only for a guest that was offered a ROM.

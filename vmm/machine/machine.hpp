@@ -20,12 +20,22 @@
 
 namespace vmm {
 
+// Whether the ROM answers static CPUID leaves from its data area instead of exiting.
+enum class CpuidCache {
+    Auto, // only with VT-x/SVM: guest kernel code then runs natively and the ROM's lookup beats
+          // a CPUID exit; without them each ROM instruction is emulated and costs more than the
+          // exit (docs/rom-vmm.md)
+    On,
+    Off,
+};
+
 struct MachineConfig {
     std::uint64_t mem_size = 128ull << 20;
     std::string cmdline;
     unsigned timeout_sec = 0; // 0 = none
     Uart16550::Sink console;  // receives every byte the guest sends to COM1
     std::vector<std::uint8_t> rom; // ROM image for the option-ROM window; empty: none
+    CpuidCache cpuid_cache = CpuidCache::Auto;
 };
 
 enum class StopReason {
