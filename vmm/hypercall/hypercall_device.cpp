@@ -30,17 +30,14 @@ void HypercallDevice::write(std::uint16_t offset, unsigned /*width*/, std::uint3
 
 // rdi = buffer (guest virtual), rsi = length.
 std::uint32_t HypercallDevice::console_write() {
-    auto regs = vcpu_.get_regs();
-    auto sregs = vcpu_.get_sregs();
-    if (!regs || !sregs) return VMI_ERR_FAULT;
-    const std::uint64_t gva = regs.value().rdi;
-    const std::uint64_t len = regs.value().rsi;
+    const auto context = context_();
+    if (!context) return VMI_ERR_FAULT;
+    const std::uint64_t gva = context.value().rdi;
+    const std::uint64_t len = context.value().rsi;
     if (len > VMM_HC_CONSOLE_MAX) return VMI_ERR_INVALID;
     if (len == 0) return VMI_OK;
-    const auto& s = sregs.value();
-    const PagingState paging{s.cr0, s.cr3, s.cr4, s.efer};
     buffer_.resize(len);
-    if (!read_virtual(memory_, paging, gva, buffer_)) return VMI_ERR_FAULT;
+    if (!read_virtual(memory_, context.value().paging, gva, buffer_)) return VMI_ERR_FAULT;
     for (std::uint8_t byte : buffer_) console_(byte);
     return VMI_OK;
 }

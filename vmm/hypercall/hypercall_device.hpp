@@ -4,21 +4,35 @@
 
 #include "devices/port_device.hpp"
 #include "devices/uart16550.hpp"
-#include "kvm/kvm.hpp"
 #include "memory/guest_memory.hpp"
+#include "memory/page_walk.hpp"
+#include "support/result.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace vmm {
 
 enum class PowerRequest { Shutdown, Reboot };
 
+// What a hypercall needs from the vCPU that made it: the argument registers and the paging
+// state that gives guest-virtual pointers their meaning.
+struct GuestContext {
+    std::uint64_t rdi = 0;
+    std::uint64_t rsi = 0;
+    PagingState paging{};
+};
+
 class HypercallDevice final : public PortDevice {
   public:
-    HypercallDevice(Vcpu& vcpu, GuestMemory& memory, Uart16550::Sink console)
-        : vcpu_(vcpu), memory_(memory), console_(std::move(console)) {}
+    // Reads the calling vCPU's context after the exit; injected so that tests need no KVM.
+    using ContextReader = std::function<Result<GuestContext>()>;
+
+    HypercallDevice(ContextReader context, GuestMemory& memory, Uart16550::Sink console)
+        : context_(std::move(context)), memory_(memory), console_(std::move(console)) {}
 
     std::uint32_t read(std::uint16_t offset, unsigned width) override;
     void write(std::uint16_t offset, unsigned width, std::uint32_t value) override;
@@ -29,7 +43,7 @@ class HypercallDevice final : public PortDevice {
   private:
     std::uint32_t console_write();
 
-    Vcpu& vcpu_;
+    ContextReader context_;
     GuestMemory& memory_;
     Uart16550::Sink console_;
     std::vector<std::uint8_t> buffer_;
