@@ -28,9 +28,9 @@
     X(17, DISABLE_INTERRUPTS, disable_interrupts, "->")                                           \
     X(18, GET_INTERRUPT_MASK, get_interrupt_mask, "-> rax=rflags")                                \
     X(19, SET_INTERRUPT_MASK, set_interrupt_mask, "rdi=rflags ->")                                \
-    X(20, RETURN_TO_INTERRUPTED, return_to_interrupted, "rsp=&iret frame -> (no return)")         \
-    X(21, RETURN_TO_USER, return_to_user, "rcx=rip r11=rflags rsp=user stack -> (no return)")     \
-    X(22, UPDATE_KERNEL_STACK, update_kernel_stack, "rdi=rsp0 ->")                                \
+    X(20, RETURN_TO_INTERRUPTED, return_to_interrupted, "rdi=&trap frame -> (no return)")          \
+    X(21, RETURN_TO_USER, return_to_user, "rdi=&trap frame (user mode) -> (no return)")         \
+    X(22, UPDATE_KERNEL_STACK, update_kernel_stack, "rdi=stack top for user-mode events ->")   \
     X(23, SET_CALLBACKS, set_callbacks, "rdi=&struct vmi_callbacks -> rax=status")                \
     X(24, HALT, halt, "->")                                                                       \
     X(25, REBOOT, reboot, "-> (no return)")                                                       \
@@ -53,7 +53,7 @@
     X(42, APIC_EOI, apic_eoi, "->")                                                               \
     X(43, GET_CYCLE_FREQUENCY, get_cycle_frequency, "-> rax=Hz (0 if unknown)")                   \
     X(44, GET_CYCLE_COUNTER, get_cycle_counter, "edi=kind -> rax, rdx clobbered")                 \
-    X(45, SET_ALARM, set_alarm, "edi=flags rsi=expiry rdx=period -> rax=status")                  \
+    X(45, SET_ALARM, set_alarm, "edi=flags rsi=expiry cycles rdx=period cycles -> rax=status")    \
     X(46, CANCEL_ALARM, cancel_alarm, "edi=flags ->")                                             \
     X(47, GET_WALLCLOCK_TIME, get_wallclock_time, "-> rax=ns since 1970-01-01 UTC")               \
     X(48, CONSOLE_WRITE, console_write, "rdi=buffer rsi=length ->")                               \

@@ -4,6 +4,7 @@
 
 #include "vmi/args.h"
 #include "vmi/calls.h"
+#include "vmi/events.h"
 #include "vmi/features.h"
 #include "vmi/reloc.h"
 #include "vmi/rom_header.h"
