@@ -13,15 +13,6 @@ namespace {
 // Generous: a run normally takes milliseconds; this only bounds a wedged monitor.
 constexpr std::chrono::seconds kRunLimit{30};
 
-// The monitor's output, quoted in a table cell.
-std::string one_line(std::string text) {
-    constexpr std::size_t kMax = 160;
-    for (char& c : text)
-        if (c == '\n' || c == '\r') c = '|';
-    if (text.size() > kMax) text = text.substr(0, kMax) + "...";
-    return text;
-}
-
 // One run; false (with side.error set) unless the monitor exited with the expected status.
 bool run_once(BootSide& side, std::vector<double>& samples) {
     auto run = run_process(side.argv, kRunLimit);

@@ -7,6 +7,7 @@
 #include "pio_bench.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "rom_bench.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -33,6 +34,7 @@ bool failed(const bench::Report& r) {
         for (const auto* s : {&r.boot->vmi, &r.boot->qemu})
             if (!s->wall_ms && !s->unavailable) return true;
     if (r.pio && !r.pio->full && !r.pio->unavailable) return true;
+    if (r.rom && !r.rom->unavailable && !bench::rom_measured(*r.rom)) return true;
     return false;
 }
 
@@ -58,6 +60,11 @@ int main(int argc, char** argv) {
         opt.guest_dir ? fs::path(*opt.guest_dir) : bin / ".." / "bench" / "guests";
     report.boot_guest = fs::weakly_canonical(guests / "quiet_exit.elf").string();
     report.pio_guest = fs::weakly_canonical(guests / "pio_loop.elf").string();
+    const fs::path vmi = opt.vmi ? fs::path(*opt.vmi) : bin / "vmi";
+    report.rom_kernel =
+        fs::weakly_canonical(opt.kernel ? fs::path(*opt.kernel) : bin / "kernel.elf").string();
+    // `vmi run` maps the vmm.rom beside itself unless told otherwise.
+    report.rom_image = fs::weakly_canonical(vmi.parent_path() / "vmm.rom").string();
 
     std::fputs("vmm-bench: probing the host\n", stderr);
     report.env = bench::probe_environment(opt.qemu);
@@ -72,7 +79,7 @@ int main(int argc, char** argv) {
     bench::Progress progress;
     if (opt.run_boot) {
         bench::BootConfig config;
-        config.vmi = opt.vmi ? *opt.vmi : (bin / "vmi").string();
+        config.vmi = vmi.string();
         config.qemu = opt.qemu;
         config.kernel = report.boot_guest;
         config.reps = opt.reps;
@@ -81,6 +88,19 @@ int main(int argc, char** argv) {
     if (opt.run_pio) {
         bench::PioConfig config{report.pio_guest, opt.iters, opt.pio_reps};
         report.pio = bench::run_pio_bench(config, progress);
+    }
+    if (opt.run_rom) {
+        bench::RomConfig config;
+        config.vmi = vmi.string();
+        config.kernel = report.rom_kernel;
+        config.rom = report.rom_image;
+        config.console_reps = opt.console_reps;
+        config.boot_reps = opt.reps;
+        config.tsc_khz = report.env.tsc_khz;
+        config.tsc_source = report.env.tsc_source;
+        report.rom = bench::run_rom_bench(config, report.env.kvm_available, progress);
+        if (!report.rom->error.empty() && !report.rom->unavailable)
+            std::fprintf(stderr, "vmm-bench: error: %s\n", report.rom->error.c_str());
     }
 
     bench::print_table(stdout, report);

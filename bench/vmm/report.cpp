@@ -99,6 +99,107 @@ void print_pio(std::FILE* out, const Report& r) {
                  static_cast<unsigned long long>(r.options.iters));
 }
 
+// --- ROM vs no ROM ------------------------------------------------------------------------
+
+// Bytes per second in binary units, as the workload is sized (64 KiB).
+std::string byte_rate(double bytes_per_s) {
+    char buf[32];
+    if (bytes_per_s >= 1024.0 * 1024)
+        std::snprintf(buf, sizeof buf, "%.1f MiB/s", bytes_per_s / (1024.0 * 1024));
+    else if (bytes_per_s >= 1024)
+        std::snprintf(buf, sizeof buf, "%.1f KiB/s", bytes_per_s / 1024);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f B/s", bytes_per_s);
+    return buf;
+}
+
+std::string port_list(const std::vector<PortExits>& ports) {
+    std::string list;
+    for (const PortExits& p : ports) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%s0x%03x %s %llu", list.empty() ? "" : ", ", p.port,
+                      p.out ? "out" : "in", static_cast<unsigned long long>(p.count));
+        list += buf;
+    }
+    return list.empty() ? "none" : list;
+}
+
+void print_rom_details(std::FILE* out, const RomWorkload& w) {
+    for (const RomSide* s : {&w.rom, &w.native}) {
+        if (s->vmi_line.empty()) continue;
+        std::fprintf(out, "    %-9s %s\n", (s->name + ":").c_str(), s->vmi_line.c_str());
+        std::fprintf(out, "    %-9s exits by port: %s\n", "", port_list(s->ports).c_str());
+    }
+}
+
+void print_rom_missing(std::FILE* out, const RomSide& s) {
+    std::fprintf(out, "  %-22s missing (error: %s)\n", s.name.c_str(), s.error.c_str());
+}
+
+void print_rom(std::FILE* out, const Report& r) {
+    const RomResult& m = *r.rom;
+    std::fprintf(out,
+                 "\n3. What the ROM gains the same kernel: `vmi run` with its vmm.rom vs --no-rom\n"
+                 "   kernel %s\n   ROM    %s\n",
+                 r.rom_kernel.c_str(), r.rom_image.c_str());
+    if (!m.error.empty()) {
+        std::fprintf(out, "  missing (%s: %s)\n", m.unavailable ? "unavailable" : "error",
+                     m.error.c_str());
+        return;
+    }
+
+    const RomWorkload& c = m.console;
+    std::fprintf(out,
+                 "  Console: %llu bytes through vmi::console_write (run=bench:console), "
+                 "%u run pairs\n  guest TSC cycles, ",
+                 static_cast<unsigned long long>(m.console_bytes), r.options.console_reps);
+    if (m.tsc_hz > 0)
+        std::fprintf(out, "%.3f MHz (%s)\n", m.tsc_hz / 1e6, m.tsc_source.c_str());
+    else
+        std::fprintf(out, "rate unknown: no bytes/s\n");
+    std::fprintf(out, "  %-22s %19s %12s %12s\n", "", "cycles/byte", "bytes/s", "exits/run");
+    std::fprintf(out, "  %-22s %9s %9s %12s %12s\n", "", "median", "min", "median", "median");
+    const double bytes = static_cast<double>(m.console_bytes);
+    for (const RomSide* s : {&c.rom, &c.native}) {
+        if (!s->cycles || !s->exits) {
+            print_rom_missing(out, *s);
+            continue;
+        }
+        const std::string rate =
+            m.tsc_hz > 0 ? byte_rate(bytes / (s->cycles->median / m.tsc_hz)) : "-";
+        std::fprintf(out, "  %-22s %9.1f %9.1f %12s %12.0f\n", s->name.c_str(),
+                     s->cycles->median / bytes, s->cycles->min / bytes, rate.c_str(),
+                     s->exits->median);
+    }
+    if (c.ratio_median)
+        std::fprintf(out, "  %-22s %8.0fx %8.0fx  target >= %.0fx: %s\n", "throughput ROM/no ROM",
+                     *c.ratio_median, *c.ratio_min, kRomConsoleTargetRatio,
+                     verdict(*c.ratio_median >= kRomConsoleTargetRatio).c_str());
+    else
+        std::fprintf(out, "  %-22s %9s\n", "throughput ROM/no ROM", "missing");
+    print_rom_details(out, c);
+
+    const RomWorkload& b = m.boot;
+    std::fprintf(out,
+                 "  Boot: launch of `vmi run kernel.elf` (no run=) to exit, %u launches each\n",
+                 r.options.reps);
+    std::fprintf(out, "  %-22s %12s %12s %12s\n", "", "median", "min", "exits/boot");
+    for (const RomSide* s : {&b.rom, &b.native}) {
+        if (!s->wall_ms || !s->exits) {
+            print_rom_missing(out, *s);
+            continue;
+        }
+        std::fprintf(out, "  %-22s %9.2f ms %9.2f ms %12.0f\n", s->name.c_str(), s->wall_ms->median,
+                     s->wall_ms->min, s->exits->median);
+    }
+    if (b.ratio_median)
+        std::fprintf(out, "  %-22s %11.2fx %11.2fx%s\n", "time no ROM/ROM", *b.ratio_median,
+                     *b.ratio_min, *b.ratio_median < 1 ? "  (< 1: the ROM boot is slower)" : "");
+    else
+        std::fprintf(out, "  %-22s %12s\n", "time no ROM/ROM", "missing");
+    print_rom_details(out, b);
+}
+
 // --- JSON -------------------------------------------------------------------------------
 
 std::string quote(const std::string& s) {
@@ -168,6 +269,69 @@ std::string pio_side_json(const std::optional<PioSide>& s) {
            ", \"fixed_ms\": " + summary_json(s->fixed_ms) + "}";
 }
 
+std::string ports_json(const std::vector<PortExits>& ports) {
+    std::string j;
+    for (const PortExits& p : ports)
+        j += (j.empty() ? "" : ", ") + std::string("{\"port\": ") + std::to_string(p.port) +
+             ", \"dir\": " + quote(p.out ? "out" : "in") +
+             ", \"count\": " + std::to_string(p.count) + "}";
+    return "[" + j + "]";
+}
+
+std::string opt_summary_json(const std::optional<Summary>& s) {
+    return s ? summary_json(*s) : "null";
+}
+
+std::string rom_side_json(const RomSide& s, const RomResult& m, bool console) {
+    std::string argv;
+    for (const auto& a : s.argv)
+        argv += (argv.empty() ? "" : ", ") + quote(a);
+    std::string j = "{\"command\": [" + argv + "], \"vmi_line\": " + quote(s.vmi_line) +
+                    ", \"exits\": " + opt_summary_json(s.exits) +
+                    ", \"exits_by_port\": " + ports_json(s.ports) +
+                    ", \"wall_ms\": " + opt_summary_json(s.wall_ms);
+    if (console) {
+        j += ", \"cycles\": " + opt_summary_json(s.cycles) +
+             ", \"guest_hz\": " + std::to_string(s.guest_hz);
+        const double bytes = static_cast<double>(m.console_bytes);
+        if (s.cycles && bytes > 0) {
+            j += ", \"cycles_per_byte\": {\"median\": " + num(s.cycles->median / bytes) +
+                 ", \"min\": " + num(s.cycles->min / bytes) + "}";
+            if (m.tsc_hz > 0)
+                j += ", \"bytes_per_s\": {\"median\": " + num(bytes * m.tsc_hz / s.cycles->median) +
+                     ", \"max\": " + num(bytes * m.tsc_hz / s.cycles->min) + "}";
+        }
+    }
+    if (!s.error.empty()) j += ", \"missing\": \"error\", \"error\": " + quote(s.error);
+    return j + "}";
+}
+
+std::string rom_json(const Report& r) {
+    const RomResult& m = *r.rom;
+    const RomWorkload& c = m.console;
+    const RomWorkload& b = m.boot;
+    std::string j = "{\n    \"kernel\": " + quote(r.rom_kernel) +
+                    ",\n    \"rom_image\": " + quote(r.rom_image) +
+                    ",\n    \"tsc_hz\": " + num(m.tsc_hz) +
+                    ",\n    \"tsc_source\": " + quote(m.tsc_source);
+    if (!m.error.empty())
+        j += ",\n    \"missing\": " + quote(m.unavailable ? "unavailable" : "error") +
+             ",\n    \"error\": " + quote(m.error);
+    j +=
+        ",\n    \"console\": {\n      \"bytes\": " + std::to_string(m.console_bytes) +
+        ",\n      \"with_rom\": " + rom_side_json(c.rom, m, true) +
+        ",\n      \"no_rom\": " + rom_side_json(c.native, m, true) +
+        ",\n      \"throughput_ratio_rom_over_no_rom\": {\"median\": " + num(c.ratio_median) +
+        ", \"min\": " + num(c.ratio_min) +
+        "},\n      \"target_ratio\": " + num(kRomConsoleTargetRatio) + ",\n      \"target_met\": " +
+        (c.ratio_median ? (*c.ratio_median >= kRomConsoleTargetRatio ? "true" : "false") : "null") +
+        "\n    },\n    \"boot\": {\n      \"with_rom\": " + rom_side_json(b.rom, m, false) +
+        ",\n      \"no_rom\": " + rom_side_json(b.native, m, false) +
+        ",\n      \"wall_ratio_no_rom_over_rom\": {\"median\": " + num(b.ratio_median) +
+        ", \"min\": " + num(b.ratio_min) + "}\n    }\n  }";
+    return j;
+}
+
 } // namespace
 
 void print_table(std::FILE* out, const Report& r) {
@@ -188,6 +352,7 @@ void print_table(std::FILE* out, const Report& r) {
                  e.qemu_error.empty() ? "" : (" (" + e.qemu_error + ")").c_str());
     if (r.boot) print_boot(out, r);
     if (r.pio) print_pio(out, r);
+    if (r.rom) print_rom(out, r);
 }
 
 std::string to_json(const Report& r) {
@@ -211,7 +376,7 @@ std::string to_json(const Report& r) {
       << "    \"tsc_source\": " << quote(e.tsc_source) << ",\n"
       << "    \"compiler\": " << quote(e.compiler) << "\n  },\n"
       << "  \"config\": {\"reps\": " << r.options.reps << ", \"pio_reps\": " << r.options.pio_reps
-      << ", \"iters\": " << r.options.iters
+      << ", \"iters\": " << r.options.iters << ", \"console_reps\": " << r.options.console_reps
       << ", \"quick\": " << (r.options.quick ? "true" : "false") << "},\n";
     j << "  \"start_to_exit\": ";
     if (r.boot) {
@@ -247,6 +412,7 @@ std::string to_json(const Report& r) {
     } else {
         j << "null";
     }
+    j << ",\n  \"rom\": " << (r.rom ? rom_json(r) : "null");
     j << "\n}\n";
     return j.str();
 }

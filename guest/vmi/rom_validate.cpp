@@ -29,6 +29,30 @@ bool string_ok(const uint8_t* image, uint32_t offset, uint32_t size) {
     return false;
 }
 
+// 8-bit sum of the image, eight bytes per step: in the guest every kernel-mode instruction may
+// be emulated, and a byte loop over a 1.5 KiB ROM is then ~5 ms of boot. Each 64-bit word is
+// split into two sets of four 16-bit lanes; each word adds at most 2 * 255 to a lane, so
+// folding every 64 words keeps every lane below 0x10000.
+uint8_t byte_sum(const uint8_t* image, uint32_t size) {
+    constexpr uint64_t kLanes = 0x00ff00ff00ff00ffull;
+    uint64_t lanes = 0;
+    uint32_t i = 0;
+    for (uint32_t words = 0; i + 8 <= size; i += 8) {
+        uint64_t w;
+        __builtin_memcpy(&w, image + i, sizeof w); // one unaligned load; x86 is little-endian
+        lanes += (w & kLanes) + ((w >> 8) & kLanes);
+        if (++words == 64) {
+            lanes = (lanes & 0xff) + ((lanes >> 16) & 0xff) + ((lanes >> 32) & 0xff) +
+                    ((lanes >> 48) & 0xff);
+            words = 0;
+        }
+    }
+    uint32_t sum = static_cast<uint32_t>((lanes & 0xffff) + ((lanes >> 16) & 0xffff) +
+                                         ((lanes >> 32) & 0xffff) + ((lanes >> 48) & 0xffff));
+    for (; i < size; ++i) sum += image[i];
+    return static_cast<uint8_t>(sum);
+}
+
 #define VMI_FIELD(name) offsetof(struct vmi_rom_header, name)
 
 } // namespace
@@ -59,9 +83,7 @@ RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
     if (size < sizeof(vmi_rom_header)) return RomCheck::TooSmall;
     if (load32(image + VMI_FIELD(vmi_signature)) != VMI_SIGNATURE) return RomCheck::NotVmi;
 
-    uint8_t sum = 0;
-    for (uint32_t i = 0; i < size; ++i) sum = static_cast<uint8_t>(sum + image[i]);
-    if (sum != 0) return RomCheck::BadChecksum;
+    if (byte_sum(image, size) != 0) return RomCheck::BadChecksum;
 
     const uint16_t major = load16(image + VMI_FIELD(abi_major));
     if (major != VMI_ABI_MAJOR) return RomCheck::MajorMismatch;

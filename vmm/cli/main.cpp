@@ -57,10 +57,9 @@ vmm::Result<std::vector<std::uint8_t>> read_file(const std::string& path) {
     return bytes;
 }
 
-void write_console(std::uint8_t byte) {
-    std::fputc(byte, stdout);
-    if (byte == '\n') std::fflush(stdout);
-}
+// stdio's own policy: line-buffered on a terminal, block-buffered into files and pipes (a
+// flush per line costs a write(2) per line, half of a bulk console write's time).
+void write_console(std::uint8_t byte) { std::fputc(byte, stdout); }
 
 int report(const vmm::RunOutcome& out) {
     using vmm::StopReason;
