@@ -1,7 +1,9 @@
 // Writes the seed corpus of one fuzz target: a few valid inputs, so libFuzzer starts from the
 // interesting part of the input space instead of rediscovering the ELF magic.
 #include "elf_builder.hpp"
+#include "rom_builder.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <initializer_list>
 #include <string>
@@ -53,18 +55,131 @@ Seeds run_options_seeds() {
             {"bad", args({"--timeout", "0", "--mem", "99999999999G", "-x"})}};
 }
 
+// Small valid ROMs of several shapes and a few with one check broken; libFuzzer's default
+// input limit follows the largest seed, so they stay within a few KiB.
+Seeds rom_seeds() {
+    using namespace vmm::test;
+    RomSpec smallest;
+    smallest.units = 1;
+    smallest.call_count = 4;
+    smallest.data_area = false;
+    RomSpec newer;
+    newer.abi_minor = 3;
+    newer.header_size = VMI_ROM_HEADER_SIZE + 0x20;
+    newer.call_count = 60;
+    newer.name = "newer-rom";
+    RomSpec older;
+    older.call_count = 40;
+    older.units = 6;
+    const RomImage valid = build_rom();
+    Bytes misaligned_data = valid.bytes;
+    put32(misaligned_data, kFieldDataOffset, valid.data + 4);
+    fix_checksum(misaligned_data);
+    Bytes bad_entry = valid.bytes;
+    put32(bad_entry, valid.table + 5 * 4, static_cast<std::uint32_t>(valid.bytes.size()));
+    fix_checksum(bad_entry);
+    Bytes bad_sum = valid.bytes;
+    bad_sum[valid.code] ^= 0x40;
+    return {{"valid.rom", valid.bytes},
+            {"smallest.rom", build_rom(smallest).bytes},
+            {"newer.rom", build_rom(newer).bytes},
+            {"older.rom", build_rom(older).bytes},
+            {"misaligned-data.rom", misaligned_data},
+            {"bad-entry.rom", bad_entry},
+            {"bad-checksum.rom", bad_sum}};
+}
+
+// fuzz_page_walk input: cr0 cr3 cr4 efer gva (u64 each), length (u16), mode, then guest
+// memory from physical address 0.
+struct WalkSeed {
+    std::uint64_t cr0 = 0x80000011, cr3 = 0x1000, cr4 = 0x20, efer = 0x500, gva = 0;
+    std::uint16_t len = 64;
+    std::uint8_t mode = 0;
+    std::vector<std::uint8_t> memory = std::vector<std::uint8_t>(0x6000, 0);
+
+    void entry(std::uint64_t table, std::uint64_t va, int level, std::uint64_t value) {
+        const std::uint64_t index = (va >> (12 + 9 * (level - 1))) & 0x1ff;
+        for (int i = 0; i < 8; ++i)
+            memory.at(table + index * 8 + i) = static_cast<std::uint8_t>(value >> (8 * i));
+    }
+    std::vector<std::uint8_t> bytes() const {
+        std::vector<std::uint8_t> out;
+        for (std::uint64_t v : {cr0, cr3, cr4, efer, gva})
+            for (int i = 0; i < 8; ++i)
+                out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+        out.push_back(static_cast<std::uint8_t>(len));
+        out.push_back(static_cast<std::uint8_t>(len >> 8));
+        out.push_back(mode);
+        out.insert(out.end(), memory.begin(), memory.end());
+        return out;
+    }
+};
+
+Seeds page_walk_seeds() {
+    // PML4 at 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000, data page 0x5000.
+    WalkSeed four_k;
+    four_k.gva = 0xffffffff80000ff0ull; // crosses into an unmapped page
+    four_k.entry(0x1000, four_k.gva, 4, 0x2003);
+    four_k.entry(0x2000, four_k.gva, 3, 0x3003);
+    four_k.entry(0x3000, four_k.gva, 2, 0x4003);
+    four_k.entry(0x4000, four_k.gva, 1, 0x5003);
+    for (std::size_t i = 0; i < 0x1000; ++i)
+        four_k.memory[0x5000 + i] = static_cast<std::uint8_t>(i);
+
+    WalkSeed two_m;
+    two_m.gva = 0x0000000040200ff8ull;
+    two_m.len = 300;
+    two_m.entry(0x1000, two_m.gva, 4, 0x2003);
+    two_m.entry(0x2000, two_m.gva, 3, 0x3003);
+    two_m.entry(0x3000, two_m.gva, 2, 0x0083); // 2 MiB page at 0
+
+    WalkSeed one_g;
+    one_g.gva = 0xffff8000c0001234ull;
+    one_g.entry(0x1000, one_g.gva, 4, 0x2003);
+    one_g.entry(0x2000, one_g.gva, 3, 0x0083); // 1 GiB page at 0
+
+    WalkSeed wrap;
+    wrap.gva = 0xfffffffffffffff8ull;
+    wrap.len = 16;
+    for (std::uint64_t va : {wrap.gva, std::uint64_t{0}}) {
+        wrap.entry(0x1000, va, 4, 0x2003);
+        wrap.entry(0x2000, va, 3, 0x3003);
+        wrap.entry(0x3000, va, 2, 0x4003);
+        wrap.entry(0x4000, va, 1, 0x5003);
+    }
+
+    WalkSeed off;
+    off.cr0 = 0x11;
+    off.gva = 0x12340000ffffull;
+    off.len = 8;
+    off.memory.resize(0x100);
+
+    WalkSeed la57 = four_k;
+    la57.cr4 |= 1ull << 12;
+    WalkSeed outside = four_k;
+    outside.entry(0x3000, outside.gva, 2, 0x7ff000003ull); // table far outside guest memory
+    outside.mode = 1;
+
+    return {{"4k", four_k.bytes()},      {"2m", two_m.bytes()},       {"1g", one_g.bytes()},
+            {"wrap", wrap.bytes()},      {"paging-off", off.bytes()}, {"la57", la57.bytes()},
+            {"outside", outside.bytes()}};
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     if (argc != 3) {
-        std::fprintf(stderr, "usage: make_fuzz_seeds pvh_elf|run_options DIR\n");
+        std::fprintf(stderr, "usage: make_fuzz_seeds "
+                             "pvh_elf|run_options|rom_validate|install_rom|page_walk DIR\n");
         return 64;
     }
     const std::string_view target = argv[1];
     const std::string dir = argv[2];
-    const auto seeds = target == "pvh_elf"       ? pvh_elf_seeds()
-                       : target == "run_options" ? run_options_seeds()
-                                                 : Seeds{};
+    const auto seeds = target == "pvh_elf"                                   ? pvh_elf_seeds()
+                       : target == "run_options"                             ? run_options_seeds()
+                       : target == "rom_validate" || target == "install_rom" ? rom_seeds()
+                       : target == "page_walk"                               ? page_walk_seeds()
+                                                                             : Seeds{};
     if (seeds.empty()) {
         std::fprintf(stderr, "make_fuzz_seeds: unknown target '%s'\n", argv[1]);
         return 64;
