@@ -160,6 +160,12 @@ TEST_F(HypercallTest, ShutdownRecordsTheStatus) {
     EXPECT_EQ(dev().shutdown_status(), 0x2au);
 }
 
+TEST_F(HypercallTest, NarrowPowerWritesAreIgnored) {
+    dev().write(kShutdown, 1, 0x2a);
+    dev().write(kReboot, 2, 0);
+    EXPECT_FALSE(dev().power_request().has_value());
+}
+
 TEST_F(HypercallTest, TheFirstPowerRequestWins) {
     dev().write(kShutdown, 4, 3);
     dev().write(kReboot, 4, 0);

@@ -16,8 +16,8 @@ std::uint32_t HypercallDevice::read(std::uint16_t offset, unsigned width) {
     }
 }
 
-void HypercallDevice::write(std::uint16_t offset, unsigned /*width*/, std::uint32_t value) {
-    if (power_) return; // the first request wins
+void HypercallDevice::write(std::uint16_t offset, unsigned width, std::uint32_t value) {
+    if (power_ || width != 4) return; // the first request wins; the ROM writes 32 bits
     switch (VMM_HC_PORT_BASE + offset) {
     case VMM_HC_PORT_SHUTDOWN:
         status_ = value;

@@ -55,8 +55,11 @@ std::string install_rom(std::span<std::uint8_t> window, std::span<const std::uin
         header.rom_signature[1] != VMI_ROM_SIGNATURE_1 || header.vmi_signature != VMI_SIGNATURE)
         return "no VMI-64 header";
     const std::uint64_t rom_size = std::min<std::uint64_t>(header.rom_length * VMI_ROM_UNIT, n);
+    // Past the header as the ROM declares it (the guest's rule too, docs/spec.md §8).
+    const std::uint64_t header_end =
+        std::max<std::uint64_t>(header.header_size, sizeof(vmi_rom_header));
     if (header.data_size < sizeof(vmi_data_area) || header.data_offset % 8 != 0 ||
-        header.data_offset < sizeof(vmi_rom_header) || header.data_offset > rom_size ||
+        header.data_offset < header_end || header.data_offset > rom_size ||
         sizeof(vmi_data_area) > rom_size - header.data_offset)
         return "no usable data area";
 
