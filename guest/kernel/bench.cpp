@@ -2,7 +2,9 @@
 
 #include "cmdline.hpp"
 #include "console.hpp"
+#include "events.hpp"
 
+#include <vmi/cpu.hpp>
 #include <vmi/ops.hpp>
 
 namespace kernel {
@@ -72,6 +74,20 @@ void bench_time(const char* rom) {
     bench_op("wallclock", 200, rom, [] { g_sink = vmi::get_wallclock_time(); });
 }
 
+// A kernel-mode exception round trip through the event path (docs/kernel.md, "Events"): ud2,
+// the runtime's stub, the kernel's dispatch and a handler that skips the instruction, resume.
+vmi_trap_frame* skip_invalid_opcode(vmi_trap_frame* frame) {
+    frame->rip += vmi::kInvalidOpcodeBytes;
+    return frame;
+}
+
+void bench_trap(const char* rom) {
+    constexpr unsigned kInvalidOpcode = 6;
+    set_exception_handler(kInvalidOpcode, skip_invalid_opcode);
+    bench_op("trap", 1000, rom, [] { g_sink = vmi::invalid_opcode(0); });
+    set_exception_handler(kInvalidOpcode, nullptr);
+}
+
 struct Benchmark {
     const char* name;
     void (*run)(const char* rom_name);
@@ -81,6 +97,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"console", bench_console},
     {"cpuid", bench_cpuid},
     {"time", bench_time},
+    {"trap", bench_trap},
 };
 
 } // namespace

@@ -1,7 +1,13 @@
 // In-guest benchmarks (`run=bench:NAME,...`): one JSON line each on the console.
 #pragma once
 
+#include <stdint.h>
+
 namespace kernel {
+
+// One JSON line: {"bench":..., "cycles":..., "iterations":..., "unit":..., "hz":..., "rom":...,
+// "env":...}; `cycles` covers all iterations.
+void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, const char* unit);
 
 // Runs the benchmarks named in the comma-separated list ("all" for every one); returns the
 // number of unknown names.

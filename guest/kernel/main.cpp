@@ -4,6 +4,8 @@
 #include "boot_report.hpp"
 #include "cmdline.hpp"
 #include "console.hpp"
+#include "events.hpp"
+#include "mm/mm.hpp"
 #include "selftest.hpp"
 #include "start_info.hpp"
 
@@ -67,7 +69,16 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
     using namespace kernel;
     const char* cmdline = command_line(start_info_phys);
     const vmi::Report report = bind_vmi();
+    const uint32_t events = init_events(); // exceptions are reported from here on
+    const mm::Result<void> memory = mm::init(start_info_phys); // from here on, own page tables
     print_boot_report(report);
+    if (events != VMI_OK)
+        print("kernel: event callbacks not registered: %s\n", vmi::status_name(events));
+    if (!memory.ok()) {
+        print("FAIL: memory: %s\n", mm::error_name(memory.error()));
+        flush();
+        vmi::shutdown(3);
+    }
 
     char run[128];
     int status = 0;

@@ -74,9 +74,14 @@ vmi_native_console_write:
     pop %rax
     ret
 
+/* The frequency is found once (native.cpp); later calls only load it. */
     .globl vmi_native_cycle_frequency
 vmi_native_cycle_frequency:
-    SAVE_SCRATCH
+    mov vmi_native_cycle_hz(%rip), %rax
+    test %rax, %rax
+    jz 1f
+    ret
+1:  SAVE_SCRATCH
     call vmi_native_cycle_frequency_impl
     RESTORE_SCRATCH
     ret
@@ -87,6 +92,73 @@ vmi_native_wallclock:
     call vmi_native_wallclock_impl
     RESTORE_SCRATCH
     ret
+
+/* set_callbacks(rdi=&callbacks) -> rax=status: descriptor tables and SYSCALL MSRs (events.cpp). */
+    .globl vmi_native_set_callbacks
+vmi_native_set_callbacks:
+    SAVE_SCRATCH
+    call vmi_native_set_callbacks_impl
+    RESTORE_SCRATCH
+    ret
+
+/* set_alarm(edi=flags rsi=expiry rdx=period) -> rax=status, cancel_alarm(edi=flags),
+ * apic_read(edi=register) -> eax, apic_write(edi=register esi=value): alarm.cpp. */
+    .globl vmi_native_set_alarm
+vmi_native_set_alarm:
+    SAVE_SCRATCH
+    call vmi_native_set_alarm_impl
+    RESTORE_SCRATCH
+    ret
+
+    .globl vmi_native_cancel_alarm
+vmi_native_cancel_alarm:
+    push %rax
+    SAVE_SCRATCH
+    call vmi_native_cancel_alarm_impl
+    RESTORE_SCRATCH
+    pop %rax
+    ret
+
+    .globl vmi_native_apic_read
+vmi_native_apic_read:
+    SAVE_SCRATCH
+    call vmi_native_apic_read_impl
+    RESTORE_SCRATCH
+    ret
+
+    .globl vmi_native_apic_write
+vmi_native_apic_write:
+    push %rax
+    SAVE_SCRATCH
+    call vmi_native_apic_write_impl
+    RESTORE_SCRATCH
+    pop %rax
+    ret
+
+/* apic_eoi(): once per interrupt, so kept short. A write of 0 to the EOI register (SDM vol. 3A,
+ * "EOI Register"): MSR 0x80B in x2APIC mode, offset 0xB0 of the xAPIC page otherwise
+ * (alarm.cpp sets vmi_native_apic_access: 1 x2APIC, 2 xAPIC; 0 no APIC, nothing to end). */
+    .globl vmi_native_apic_eoi
+vmi_native_apic_eoi:
+    cmpb $1, vmi_native_apic_access(%rip)
+    jne 1f
+    push %rax
+    push %rcx
+    push %rdx
+    mov $0x80b, %ecx
+    xor %eax, %eax
+    xor %edx, %edx
+    wrmsr
+    pop %rdx
+    pop %rcx
+    pop %rax
+    ret
+1:  jb 2f
+    push %rax
+    mov vmi_native_xapic(%rip), %rax
+    movl $0, 0xb0(%rax)
+    pop %rax
+2:  ret
 
     .section .rodata
     .balign 8

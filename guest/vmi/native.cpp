@@ -1,21 +1,16 @@
 // Native implementations in C++, reached through the trampolines in native.S. They are the
 // behaviour of the calls on hardware or on any hypervisor without a ROM.
+#include "native_cpu.hpp"
+#include "pit.hpp"
+
 #include <stdint.h>
 
 namespace {
 
+using namespace vmi::native;
+
 constexpr uint16_t kCom1 = 0x3f8;
 constexpr uint8_t kLsrThrEmpty = 0x20;
-
-inline void out8(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-inline uint8_t in8(uint16_t port) {
-    uint8_t v;
-    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-inline void cpuid(uint32_t leaf, uint32_t& a, uint32_t& b, uint32_t& c, uint32_t& d) {
-    asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(0));
-}
 
 void uart_put(uint8_t c) {
     // An absent UART reads 0xff: THR empty, so this never spins forever.
@@ -50,15 +45,10 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-} // namespace
-
-extern "C" void vmi_native_console_write_impl(const char* buf, uint64_t len) {
-    for (uint64_t i = 0; i < len; ++i) uart_put(static_cast<uint8_t>(buf[i]));
-}
-
 // CPUID leaf 0x15 (TSC/crystal ratio, SDM vol. 2A) when it names the crystal, else the
-// hypervisor timing leaf 0x40000010 (TSC kHz in eax) when a hypervisor offers it; 0 otherwise.
-extern "C" uint64_t vmi_native_cycle_frequency_impl() {
+// hypervisor timing leaf 0x40000010 (TSC kHz in eax) when a hypervisor offers it, else a 10 ms
+// measurement against the PIT; 0 if none works. Measured once: the result is kept.
+uint64_t cycle_frequency() {
     uint32_t a, b, c, d;
     cpuid(0, a, b, c, d);
     if (a >= 0x15) {
@@ -73,7 +63,26 @@ extern "C" uint64_t vmi_native_cycle_frequency_impl() {
             if (a) return uint64_t{a} * 1000;
         }
     }
-    return 0;
+    return pit_measure_tsc_hz();
+}
+
+} // namespace
+
+extern "C" void vmi_native_console_write_impl(const char* buf, uint64_t len) {
+    for (uint64_t i = 0; i < len; ++i) uart_put(static_cast<uint8_t>(buf[i]));
+}
+
+// Read directly by vmi_native_cycle_frequency (native.S) once known.
+extern "C" uint64_t vmi_native_cycle_hz;
+uint64_t vmi_native_cycle_hz;
+
+extern "C" uint64_t vmi_native_cycle_frequency_impl() {
+    static bool measured;
+    if (!measured) {
+        vmi_native_cycle_hz = cycle_frequency();
+        measured = true;
+    }
+    return vmi_native_cycle_hz;
 }
 
 extern "C" uint64_t vmi_native_wallclock_impl() {

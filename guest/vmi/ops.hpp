@@ -90,6 +90,41 @@ inline void set_interrupt_mask(uint64_t flags) {
                  : "memory", "cc");
 }
 
+// Events (docs/spec.md §4.1). Registers the kernel's handlers: natively the runtime's GDT, TSS,
+// IDT and SYSCALL entry (events.cpp, events.S). Returns a VMI_* status.
+inline uint32_t set_callbacks(const vmi_callbacks* callbacks) {
+    uint32_t status;
+    asm volatile(VMI_SITE("call vmi_native_set_callbacks")
+                 : "=a"(status)
+                 : "D"(callbacks), "m"(*callbacks), VMI_CALL_OPERAND(SET_CALLBACKS)
+                 : "memory");
+    return status;
+}
+
+// Resumes a trap frame, kernel or user mode; natively the stubs' own return path (iretq).
+[[noreturn]] inline void return_to_interrupted(const vmi_trap_frame* frame) {
+    asm volatile(VMI_SITE("jmp vmi_native_return_to_interrupted")::"D"(frame), "m"(*frame),
+                 VMI_CALL_OPERAND(RETURN_TO_INTERRUPTED)
+                 : "memory");
+    __builtin_unreachable();
+}
+
+// Resumes a user-mode frame (cs = VMI_SEL_USER_CODE), e.g. a new process's first entry.
+[[noreturn]] inline void return_to_user(const vmi_trap_frame* frame) {
+    asm volatile(VMI_SITE("jmp vmi_native_return_to_user")::"D"(frame), "m"(*frame),
+                 VMI_CALL_OPERAND(RETURN_TO_USER)
+                 : "memory");
+    __builtin_unreachable();
+}
+
+// The stack on which events from user mode arrive (16-byte aligned top); natively TSS.RSP0,
+// which the SYSCALL entry uses too.
+inline void update_kernel_stack(uint64_t top) {
+    asm volatile(VMI_SITE("mov %%rdi, vmi_native_tss+4(%%rip)")::"D"(top),
+                 VMI_CALL_OPERAND(UPDATE_KERNEL_STACK)
+                 : "memory");
+}
+
 inline void halt() { asm volatile(VMI_SITE("hlt")::VMI_CALL_OPERAND(HALT) : "memory"); }
 
 [[noreturn]] inline void reboot() {
@@ -164,6 +199,42 @@ inline uint64_t get_cycle_frequency() {
                  : VMI_CALL_OPERAND(GET_CYCLE_FREQUENCY)
                  : "memory");
     return hz;
+}
+
+// Local APIC registers by xAPIC offset (docs/spec.md §4.2); natively x2APIC MSRs.
+inline uint32_t apic_read(uint32_t reg) {
+    uint32_t v;
+    asm volatile(VMI_SITE("call vmi_native_apic_read")
+                 : "=a"(v)
+                 : "D"(reg), VMI_CALL_OPERAND(APIC_READ)
+                 : "memory");
+    return v;
+}
+inline void apic_write(uint32_t reg, uint32_t value) {
+    asm volatile(VMI_SITE("call vmi_native_apic_write")::"D"(reg), "S"(value),
+                 VMI_CALL_OPERAND(APIC_WRITE)
+                 : "memory");
+}
+// Ends the interrupt being handled; the kernel calls it for every alarm.
+inline void apic_eoi() {
+    asm volatile(VMI_SITE("call vmi_native_apic_eoi")::VMI_CALL_OPERAND(APIC_EOI) : "memory");
+}
+
+// Arms the alarm: VMI_VECTOR_ALARM reaches the interrupt handler when GET_CYCLE_COUNTER(REAL)
+// reaches `expiry`, then every `period` cycles if VMI_ALARM_PERIODIC. Returns a VMI_* status
+// (VMI_ERR_UNSUPPORTED where the platform has no usable timer).
+inline uint32_t set_alarm(uint32_t flags, uint64_t expiry, uint64_t period) {
+    uint32_t status;
+    asm volatile(VMI_SITE("call vmi_native_set_alarm")
+                 : "=a"(status)
+                 : "D"(flags), "S"(expiry), "d"(period), VMI_CALL_OPERAND(SET_ALARM)
+                 : "memory");
+    return status;
+}
+inline void cancel_alarm(uint32_t flags) {
+    asm volatile(VMI_SITE("call vmi_native_cancel_alarm")::"D"(flags),
+                 VMI_CALL_OPERAND(CANCEL_ALARM)
+                 : "memory");
 }
 
 inline uint64_t get_cycle_counter(uint32_t kind) {

@@ -15,6 +15,8 @@
 #ifdef VMI_PURE_NATIVE
 #define VMI_SITE(native) native "\n\t"
 #else
+// The record joins the enclosing function's COMDAT group ("a?"), so an inline op that the
+// compiler emits out of line in several objects leaves one record, not a dangling one.
 // The padding is one multi-byte NOP (.nops), so a native site executes a single extra
 // instruction at most. gas evaluates a true comparison as -1, hence the leading minus.
 #define VMI_SITE(native)                                                                           \
@@ -22,7 +24,7 @@
     ".nops -((" VMI_STRINGIFY(VMI_SITE_MIN_BYTES) " - (662b - 661b)) > 0) * ("                     \
     VMI_STRINGIFY(VMI_SITE_MIN_BYTES) " - (662b - 661b))\n"                                        \
     "663:\n\t"                                                                                     \
-    ".pushsection .vmi_sites, \"a\"\n\t"                                                           \
+    ".pushsection .vmi_sites, \"a?\"\n\t"                                                           \
     ".balign 4\n\t"                                                                                \
     ".long 661b - .\n\t"                                                                           \
     ".short %c[vmi_call]\n\t"                                                                      \

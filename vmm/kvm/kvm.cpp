@@ -109,6 +109,11 @@ Result<void> Vm::map_memory(const GuestMemory& memory) {
     return {};
 }
 
+Result<void> Vm::create_irqchip() {
+    if (ioctl(fd(), KVM_CREATE_IRQCHIP, 0) != 0) return ioctl_error("KVM_CREATE_IRQCHIP");
+    return {};
+}
+
 Result<Vcpu> Vm::create_vcpu(const Kvm& kvm, unsigned id) {
     Fd fd(ioctl(this->fd(), KVM_CREATE_VCPU, id));
     if (!fd.valid()) return ioctl_error("KVM_CREATE_VCPU");
@@ -160,6 +165,18 @@ Result<void> Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
                 entries.size() * sizeof(kvm_cpuid_entry2));
     if (ioctl(fd(), kSetCpuid2, buf.data()) != 0) return ioctl_error("KVM_SET_CPUID2");
     return {};
+}
+
+Result<std::uint32_t> Vcpu::get_mp_state() const {
+    kvm_mp_state state{};
+    if (ioctl(fd(), KVM_GET_MP_STATE, &state) != 0) return ioctl_error("KVM_GET_MP_STATE");
+    return state.mp_state;
+}
+
+Result<kvm_lapic_state> Vcpu::get_lapic() const {
+    kvm_lapic_state lapic{};
+    if (ioctl(fd(), KVM_GET_LAPIC, &lapic) != 0) return ioctl_error("KVM_GET_LAPIC");
+    return lapic;
 }
 
 Result<std::uint64_t> Vcpu::get_msr(std::uint32_t index) const {

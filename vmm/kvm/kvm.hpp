@@ -47,6 +47,10 @@ class Vcpu {
     Result<kvm_sregs> get_sregs() const;
     Result<void> set_sregs(const kvm_sregs& sregs);
     Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
+    // KVM_GET_MP_STATE (needs the in-kernel irqchip): KVM_MP_STATE_HALTED while in HLT.
+    Result<std::uint32_t> get_mp_state() const;
+    // KVM_GET_LAPIC: the in-kernel local APIC's register page.
+    Result<kvm_lapic_state> get_lapic() const;
     // KVM_GET_TSC_KHZ; 0 when the host cannot tell.
     std::uint32_t tsc_khz() const;
     Result<std::uint64_t> get_msr(std::uint32_t index) const;
@@ -66,6 +70,8 @@ class Vm {
 
     int fd() const { return fd_.get(); }
     Result<void> map_memory(const GuestMemory& memory);
+    // KVM_CREATE_IRQCHIP: in-kernel PIC, IOAPIC and a local APIC per vCPU created afterwards.
+    Result<void> create_irqchip();
     Result<Vcpu> create_vcpu(const Kvm& kvm, unsigned id);
 
   private:

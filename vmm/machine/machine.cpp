@@ -12,7 +12,9 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -20,46 +22,54 @@ namespace vmm {
 
 namespace {
 
-// The timeout is a SIGALRM whose handler sets kvm_run.immediate_exit, so a KVM_RUN that
-// starts after the signal returns at once instead of missing it (KVM API, KVM_RUN).
-std::atomic<kvm_run*> g_alarm_run{nullptr};
-volatile sig_atomic_t g_alarm_fired = 0;
+// With the in-kernel irqchip a HLT no longer exits to userspace, so a periodic SIGALRM kicks the
+// vCPU out of KVM_RUN; the handler sets kvm_run.immediate_exit so that a kick landing between two
+// KVM_RUNs is not lost (KVM API, KVM_RUN). Each kick checks --timeout and whether the guest is
+// halted for good.
+constexpr long kKickIntervalUs = 50'000;
 
-void on_alarm(int) {
-    g_alarm_fired = 1;
-    if (kvm_run* run = g_alarm_run.load()) run->immediate_exit = 1;
+std::atomic<kvm_run*> g_kick_run{nullptr};
+
+void on_kick(int) {
+    if (kvm_run* run = g_kick_run.load()) run->immediate_exit = 1;
 }
 
-class AlarmGuard {
+class KickTimer {
   public:
-    AlarmGuard(kvm_run* run, unsigned seconds) : armed_(seconds != 0) {
-        if (!armed_) return;
-        g_alarm_fired = 0;
-        g_alarm_run.store(run);
+    explicit KickTimer(kvm_run* run) {
+        g_kick_run.store(run);
         struct sigaction sa {};
-        sa.sa_handler = on_alarm;
+        sa.sa_handler = on_kick;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGALRM, &sa, &old_); // no SA_RESTART: KVM_RUN must return EINTR
         itimerval t{};
-        t.it_value.tv_sec = seconds;
+        t.it_value.tv_usec = kKickIntervalUs;
+        t.it_interval.tv_usec = kKickIntervalUs;
         setitimer(ITIMER_REAL, &t, nullptr);
     }
-    ~AlarmGuard() {
-        if (!armed_) return;
+    ~KickTimer() {
         itimerval t{};
         setitimer(ITIMER_REAL, &t, nullptr);
         sigaction(SIGALRM, &old_, nullptr);
-        g_alarm_run.store(nullptr);
+        g_kick_run.store(nullptr);
     }
-    AlarmGuard(const AlarmGuard&) = delete;
-    AlarmGuard& operator=(const AlarmGuard&) = delete;
+    KickTimer(const KickTimer&) = delete;
+    KickTimer& operator=(const KickTimer&) = delete;
 
   private:
-    bool armed_;
     struct sigaction old_ {};
 };
 
 constexpr std::uint32_t kMsrTsc = 0x10;
+constexpr std::uint32_t kMsrTscDeadline = 0x6e0;
+constexpr std::uint64_t kRflagsIf = 1u << 9;
+
+// Hypervisor leaves (Linux Documentation/virt/kvm/x86/cpuid.rst, and the VMware timing leaf
+// that KVM and QEMU adopted): 0x40000010 gives the TSC and local APIC timer rates in kHz.
+constexpr std::uint32_t kCpuidHypervisorBase = 0x40000000;
+constexpr std::uint32_t kCpuidTiming = 0x40000010;
+// KVM's local APIC timer counts at 1 GHz unless KVM_CAP_X86_APIC_BUS_CYCLES_NS changes it.
+constexpr std::uint32_t kApicBusKhz = 1'000'000;
 
 // Leaves whose answers never change at run time, most used first: the ROM searches in order.
 // Leaf 1 (APIC ID, OSXSAVE), 0xB/0x1F (x2APIC ID) and 0xD (XCR0 sizes) are dynamic.
@@ -77,14 +87,30 @@ std::vector<vmi_cpuid_answer> rom_cpuid_answers(const std::vector<kvm_cpuid_entr
     return out;
 }
 
-std::vector<kvm_cpuid_entry2> guest_cpuid(std::vector<kvm_cpuid_entry2> entries) {
+// x2APIC (CPUID.1:ECX[21]) and TSC-deadline (CPUID.1:ECX[24]) stay as KVM reports them: the
+// in-kernel local APIC implements both. The timing leaf lets a guest without a ROM know the TSC
+// rate without calibrating it.
+std::vector<kvm_cpuid_entry2> guest_cpuid(std::vector<kvm_cpuid_entry2> entries,
+                                          std::uint32_t tsc_khz) {
+    bool have_base = false;
     for (auto& e : entries) {
         if (e.function == 1) {
             e.ecx |= 1u << 31;        // hypervisor present
             e.ebx &= 0x00ffffffu;     // initial APIC ID 0
         } else if (e.function == 7 && e.index == 0) {
             e.edx &= ~(1u << 29);     // no IA32_ARCH_CAPABILITIES: we do not emulate the MSR
+        } else if (e.function == kCpuidHypervisorBase && tsc_khz != 0) {
+            e.eax = std::max(e.eax, kCpuidTiming);
+            have_base = true;
         }
+    }
+    std::erase_if(entries, [](const kvm_cpuid_entry2& e) { return e.function == kCpuidTiming; });
+    if (have_base) {
+        kvm_cpuid_entry2 timing{};
+        timing.function = kCpuidTiming;
+        timing.eax = tsc_khz;
+        timing.ebx = kApicBusKhz;
+        entries.push_back(timing);
     }
     return entries;
 }
@@ -100,8 +126,10 @@ Result<std::unique_ptr<Machine>> Machine::create(const Kvm& kvm, std::span<const
 
     Vm vm = TRY(Vm::create(kvm));
     TRY(vm.map_memory(memory));
+    // Before any vCPU exists, so that the vCPU gets an in-kernel local APIC (KVM API).
+    TRY(vm.create_irqchip());
     Vcpu vcpu = TRY(vm.create_vcpu(kvm, 0));
-    const auto cpuid = guest_cpuid(TRY(kvm.supported_cpuid()));
+    const auto cpuid = guest_cpuid(TRY(kvm.supported_cpuid()), vcpu.tsc_khz());
     TRY(vcpu.set_cpuid(cpuid));
     TRY(enter_pvh_state(vcpu, memory, image.entry, start_info));
 
@@ -177,17 +205,60 @@ void Machine::handle_mmio(kvm_run& run) {
     if (!mmio.is_write) std::memset(mmio.data, 0xff, sizeof mmio.data);
 }
 
+// Whether anything can still wake a halted vCPU. No device raises interrupts yet, so only the
+// local APIC can: a pending request in the IRR, or an armed, unmasked timer (SDM vol. 3A, "APIC
+// Timer" and "TSC-Deadline Mode"). A device that raises interrupts must be added here.
+Result<bool> Machine::can_wake() const {
+    const kvm_lapic_state lapic = TRY(vcpu_.get_lapic());
+    auto reg = [&lapic](unsigned offset) {
+        std::uint32_t v;
+        std::memcpy(&v, lapic.regs + offset, sizeof v);
+        return v;
+    };
+    for (unsigned irr = 0x200; irr < 0x280; irr += 0x10)
+        if (reg(irr) != 0) return true;
+    const std::uint32_t lvt_timer = reg(0x320);
+    if (lvt_timer & (1u << 16)) return false; // masked
+    if (((lvt_timer >> 17) & 3) == 2) return TRY(vcpu_.get_msr(kMsrTscDeadline)) != 0;
+    return reg(0x380) != 0; // initial count: one-shot or periodic timer running
+}
+
+// Called on each kick. Interrupts disabled: nothing but an NMI (none exists) ends the HLT. Enabled:
+// only if nothing can wake the vCPU on two kicks in a row, a KVM_RUN apart, so that a timer that
+// expired while we were out of KVM_RUN has been delivered.
+Result<std::optional<RunOutcome>> Machine::check_halted() {
+    if (TRY(vcpu_.get_mp_state()) != KVM_MP_STATE_HALTED) {
+        idle_kicks_ = 0;
+        return std::optional<RunOutcome>{};
+    }
+    const kvm_regs regs = TRY(vcpu_.get_regs());
+    const char* detail = nullptr;
+    if (!(regs.rflags & kRflagsIf)) {
+        detail = "guest halted with interrupts disabled";
+    } else if (TRY(can_wake())) {
+        idle_kicks_ = 0;
+    } else if (++idle_kicks_ >= 2) {
+        detail = "guest halted waiting for an interrupt, but no device raises one";
+    }
+    if (!detail) return std::optional<RunOutcome>{};
+    return std::optional{TRY(stop(StopReason::Halted, detail))};
+}
+
 Result<RunOutcome> Machine::run() {
     kvm_run* run = vcpu_.run_data();
-    AlarmGuard alarm(run, config_.timeout_sec);
+    KickTimer kick(run);
+    const auto start = std::chrono::steady_clock::now();
     for (;;) {
         const bool entered = TRY(vcpu_.run());
         if (!entered) {
-            if (g_alarm_fired)
+            run->immediate_exit = 0;
+            const auto elapsed = std::chrono::steady_clock::now() - start;
+            if (config_.timeout_sec != 0 && elapsed >= std::chrono::seconds(config_.timeout_sec))
                 return stop(StopReason::Timeout,
                             "guest still running after " + std::to_string(config_.timeout_sec) +
                                 " s (--timeout)");
-            continue; // some other signal
+            if (auto halted = TRY(check_halted())) return std::move(*halted);
+            continue;
         }
         stats_.count_exit(run->exit_reason);
         switch (run->exit_reason) {
@@ -210,13 +281,6 @@ Result<RunOutcome> Machine::run() {
             }
             break;
         case KVM_EXIT_MMIO: handle_mmio(*run); break;
-        case KVM_EXIT_HLT: {
-            const auto regs = TRY(vcpu_.get_regs());
-            return stop(StopReason::Halted,
-                        (regs.rflags & (1u << 9))
-                            ? "guest halted waiting for an interrupt, but no device raises one"
-                            : "guest halted with interrupts disabled");
-        }
         case KVM_EXIT_SHUTDOWN: return stop(StopReason::Shutdown, "guest shut down (triple fault)");
         case KVM_EXIT_FAIL_ENTRY: {
             char buf[96];

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,7 +42,7 @@ struct MachineConfig {
 enum class StopReason {
     DebugExit,      // the guest wrote its status to the debug-exit port or shut down via the ROM
     Reboot,         // the guest asked for a reboot, which the VMM does not perform
-    Halted,         // HLT that nothing can end: no interrupt source exists
+    Halted,         // HLT that nothing can end: interrupts disabled, or no source armed
     Shutdown,       // triple fault or other shutdown condition
     Timeout,        // --timeout elapsed
     UnhandledExit,  // an exit the VMM does not model (entry failure, emulation error, ...)
@@ -73,6 +74,8 @@ class Machine {
     Machine(Vm vm, GuestMemory memory, Vcpu vcpu, MachineConfig config);
     Result<void> install_rom(const std::vector<kvm_cpuid_entry2>& cpuid);
     Result<RunOutcome> stop(StopReason reason, std::string detail);
+    Result<bool> can_wake() const;
+    Result<std::optional<RunOutcome>> check_halted();
     void handle_io(kvm_run& run);
     void handle_mmio(kvm_run& run);
 
@@ -86,6 +89,8 @@ class Machine {
     IoBus io_bus_;
     std::string rom_warning_;
     ExitStats stats_;
+    // Consecutive kicks that found the vCPU halted with nothing to wake it.
+    unsigned idle_kicks_ = 0;
 };
 
 } // namespace vmm

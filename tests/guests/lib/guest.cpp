@@ -1,5 +1,7 @@
 #include "guest.hpp"
 
+#include <vmi/boot.hpp>
+
 namespace guest {
 
 namespace {
@@ -60,3 +62,11 @@ void check(bool ok, const char* name) {
 int failures() { return g_failures; }
 
 } // namespace guest
+
+// guest/vmi/pvh_entry.S calls this in long mode; the guest's status goes to the debug-exit port.
+extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
+    const int status =
+        guest_main(static_cast<const guest::StartInfo*>(vmi::boot::phys_to_virt(start_info_phys)));
+    asm volatile("outl %0, %1" ::"a"(static_cast<uint32_t>(status)), "Nd"(uint16_t{0xf4}));
+    for (;;) asm volatile("cli; hlt");
+}

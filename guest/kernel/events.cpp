@@ -1,0 +1,104 @@
+#include "events.hpp"
+
+#include "console.hpp"
+#include "mm/mm.hpp"
+
+#include <vmi/native.hpp>
+#include <vmi/ops.hpp>
+
+namespace kernel {
+
+namespace {
+
+constexpr unsigned kExceptions = 32;
+constexpr unsigned kVectors = 256;
+constexpr unsigned kPageFault = 14;
+// The local APIC's spurious vector (natively 0xff): it sets no in-service bit, so no EOI
+// (SDM vol. 3A, "Spurious Interrupt").
+constexpr unsigned kSpuriousVector = 0xff;
+constexpr uint64_t kEnosys = 38;
+constexpr uint32_t kUnexpectedExceptionStatus = 3;
+
+TrapHandler g_exception[kExceptions];
+TrapHandler g_interrupt[kVectors - kExceptions];
+TrapHandler g_syscall;
+uint32_t g_status = VMI_ERR_INVALID;
+
+// Events from user mode arrive here (natively through TSS.RSP0): one stack serves every
+// process because the kernel never blocks inside a handler.
+alignas(16) uint8_t g_kernel_stack[16384];
+
+vmi_trap_frame* unexpected_exception(vmi_trap_frame* frame) {
+    print("kernel: unexpected exception %lu, error %lx, at rip %lx (cs %lx)\n", frame->vector,
+          frame->error_code, frame->rip, frame->cs);
+    if (frame->vector == kPageFault) print("kernel: fault address %lx\n", vmi::get_cr2());
+    flush();
+    vmi::shutdown(kUnexpectedExceptionStatus);
+}
+
+vmi_trap_frame* on_exception(vmi_trap_frame* frame) {
+    const TrapHandler fn = g_exception[frame->vector % kExceptions];
+    return fn ? fn(frame) : unexpected_exception(frame);
+}
+
+vmi_trap_frame* on_interrupt(vmi_trap_frame* frame) {
+    const unsigned vector = frame->vector % kVectors;
+    if (vector >= kExceptions) {
+        if (const TrapHandler fn = g_interrupt[vector - kExceptions]) return fn(frame);
+    }
+    if (vector != kSpuriousVector) vmi::apic_eoi();
+    return frame;
+}
+
+vmi_trap_frame* on_syscall(vmi_trap_frame* frame) {
+    if (g_syscall) return g_syscall(frame);
+    frame->rax = -kEnosys;
+    return frame;
+}
+
+const vmi_callbacks g_callbacks = {on_exception, on_interrupt, on_syscall};
+
+// Device memory for the native runtime (its xAPIC page where the CPU has no x2APIC): physical
+// [3 GiB, 4 GiB), where chipsets put the local APIC, the I/O APIC and similar, appears at
+// -1 GiB, right above the kernel window. No cache-disable bit: the MTRRs of PCs (and
+// emulators, which ignore caching) make that range uncacheable.
+constexpr uint64_t kDevicePhysBase = 3ull << 30;
+constexpr uint64_t kDevicePhysEnd = 4ull << 30;
+constexpr uint64_t kDeviceVirtBase = 0xffffffffc0000000ull;
+
+void* map_device(uint64_t phys, uint64_t bytes) {
+    if (phys < kDevicePhysBase || bytes > kDevicePhysEnd - phys || bytes == 0) return nullptr;
+    for (uint64_t page = mm::page_floor(phys); page < phys + bytes; page += mm::kPageSize) {
+        const auto r = mm::kernel_space().map(kDeviceVirtBase + (page - kDevicePhysBase),
+                                              mm::PhysAddr{page}, mm::kWritable | mm::kGlobal);
+        if (!r.ok() && r.error() != mm::Error::AlreadyMapped) return nullptr;
+    }
+    return reinterpret_cast<void*>(kDeviceVirtBase + (phys - kDevicePhysBase));
+}
+
+} // namespace
+
+uint32_t init_events() {
+    vmi::set_device_mapper(map_device);
+    vmi::update_kernel_stack(reinterpret_cast<uint64_t>(g_kernel_stack + sizeof g_kernel_stack));
+    g_status = vmi::set_callbacks(&g_callbacks);
+    return g_status;
+}
+
+uint32_t events_status() {
+    return g_status;
+}
+
+void set_exception_handler(unsigned vector, TrapHandler fn) {
+    if (vector < kExceptions) g_exception[vector] = fn;
+}
+
+void set_interrupt_handler(unsigned vector, TrapHandler fn) {
+    if (vector >= kExceptions && vector < kVectors) g_interrupt[vector - kExceptions] = fn;
+}
+
+void set_syscall_handler(TrapHandler fn) {
+    g_syscall = fn;
+}
+
+} // namespace kernel

@@ -1,0 +1,31 @@
+/* System calls of the reference kernel: the contract between guest/kernel and guest/user.
+ * SYSCALL with rax = number, arguments in rdi, rsi, rdx, r10, r8; result in rax (negative =
+ * -error). Numbers are this kernel's own. */
+#ifndef KERNEL_UAPI_SYSCALLS_H
+#define KERNEL_UAPI_SYSCALLS_H
+
+#define SYS_EXIT 0              /* (status) -> no return */
+#define SYS_WRITE 1             /* (fd, buf, len) -> len; fd 1 and 2 are the console */
+#define SYS_GETPID 2            /* () -> pid */
+#define SYS_YIELD 3             /* () -> 0 */
+#define SYS_FORK 4              /* () -> child pid in the parent, 0 in the child */
+#define SYS_WAIT 5              /* (&status) -> pid of a child that exited */
+#define SYS_EXEC 6              /* (name, arg) -> no return on success */
+#define SYS_MMAP 7              /* (len) -> address of len zero bytes, read-write */
+#define SYS_MUNMAP 8            /* (addr, len) -> 0 */
+#define SYS_SET_FAULT_HANDLER 9 /* (fn) -> 0; fn(vector, address) runs on faults */
+#define SYS_FAULT_RETURN 10     /* () -> resumes after the faulting instruction's handler */
+#define SYS_BENCH_REPORT 11     /* (name, cycles, iterations) -> 0; the kernel prints JSON */
+#define SYS_CYCLES 12           /* () -> cycle counter (the kernel's vmi clock) */
+
+#define E_FAULT 14   /* a bad user pointer */
+#define E_INVAL 22
+#define E_NOMEM 12
+#define E_CHILD 10   /* no child to wait for */
+#define E_NOENT 2    /* no such program */
+#define E_AGAIN 11   /* process table full */
+
+/* Exit status of a process killed by a fault it did not handle. */
+#define KILLED_BY_FAULT(vector) (128 + (vector))
+
+#endif

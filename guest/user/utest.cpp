@@ -1,0 +1,140 @@
+// User-level self-tests (`run=tests`): processes, memory and faults as a program sees them.
+// Output is identical in every environment.
+#include "lib/user.hpp"
+
+using namespace user;
+
+namespace {
+
+constexpr uint64_t kPage = 4096;
+volatile uint64_t g_cow_value = 1111;
+volatile uint64_t g_fault_vector = ~0ull;
+volatile uint64_t g_fault_address;
+volatile int g_zero = 0;
+uint64_t g_resume;
+
+void on_fault(uint64_t vector, uint64_t address) {
+    g_fault_vector = vector;
+    g_fault_address = address;
+    syscall(SYS_FAULT_RETURN, static_cast<long>(g_resume));
+}
+
+// Runs `body` in a child and returns its exit status (or -1).
+template <typename F> int in_child(F body) {
+    const long pid = fork();
+    if (pid == 0) exit(body());
+    int status = -1;
+    if (pid < 0 || wait(&status) != pid) return -1;
+    return status;
+}
+
+void test_basics() {
+    check(getpid() >= 1, "getpid returns a pid");
+    check(write(reinterpret_cast<const char*>(0xffffffff80100000ull), 8) == -E_FAULT,
+          "write from a kernel address fails with EFAULT");
+    check(write(reinterpret_cast<const char*>(0x10), 8) == -E_FAULT,
+          "write from an unmapped address fails with EFAULT");
+    check(yield() == 0, "yield returns");
+    int status;
+    check(wait(&status) == -E_CHILD, "wait without children fails");
+}
+
+void test_memory() {
+    auto* p = static_cast<volatile uint64_t*>(mmap(3 * kPage));
+    check(p != nullptr, "mmap returns memory");
+    bool zero = true;
+    for (uint64_t i = 0; p && i < 3 * kPage / 8; i += 512) zero = zero && p[i] == 0;
+    check(zero, "mmap memory reads as zero");
+    if (p) p[1000] = 0x1234;
+    check(p && p[1000] == 0x1234, "mmap memory keeps what is written");
+    check(p && munmap(const_cast<uint64_t*>(p), 3 * kPage) == 0, "munmap succeeds");
+    check(mmap(0) == nullptr, "mmap of zero bytes fails");
+    check(munmap(reinterpret_cast<void*>(0xffffffff80000000ull), kPage) == -E_INVAL,
+          "munmap of kernel memory fails");
+}
+
+void test_processes() {
+    check(in_child([] { return 7; }) == 7, "fork, exit and wait pass the status");
+    g_cow_value = 1111;
+    const int seen = in_child([] {
+        g_cow_value = 2222;
+        return g_cow_value == 2222 ? 5 : 6;
+    });
+    check(seen == 5 && g_cow_value == 1111, "copy-on-write keeps parent and child apart");
+    const int exec_status = in_child([] {
+        exec("hello", "from exec");
+        return 99;
+    });
+    check(exec_status == 3, "exec runs a built-in program");
+    check(in_child([] {
+              exec("no-such-program", "");
+              return 4;
+          }) == 4,
+          "exec of an unknown program fails");
+}
+
+void test_faults() {
+    check(in_child([] { return 10 / g_zero; }) == KILLED_BY_FAULT(0),
+          "divide by zero kills the process");
+    check(in_child([] {
+              return static_cast<int>(*reinterpret_cast<volatile uint64_t*>(0xffffffff80100000ull));
+          }) == KILLED_BY_FAULT(14),
+          "touching kernel memory kills the process");
+    check(in_child([] {
+              *reinterpret_cast<volatile uint64_t*>(0x12345000ull) = 1;
+              return 0;
+          }) == KILLED_BY_FAULT(14),
+          "touching unmapped memory kills the process");
+
+    set_fault_handler(on_fault);
+    g_fault_vector = ~0ull;
+    // The handler resumes at label 1 with every register as the fault left it.
+    asm volatile("lea 1f(%%rip), %%rax\n\t"
+                 "mov %%rax, %[resume]\n\t"
+                 "xor %%ecx, %%ecx\n\t"
+                 "mov $1, %%eax\n\t"
+                 "cltd\n\t"
+                 "idiv %%ecx\n\t"
+                 "1:"
+                 : [resume] "=m"(g_resume)
+                 :
+                 : "rax", "rcx", "rdx", "memory");
+    check(g_fault_vector == 0, "a fault handler sees its divide error");
+    set_fault_handler(nullptr);
+}
+
+// Preemption: two processes doing the same work each take about twice as long as one alone.
+void test_scheduler() {
+    const uint64_t work = 100000000;
+    auto spin = [](uint64_t n) {
+        volatile uint64_t x = 0;
+        for (uint64_t i = 0; i < n; ++i) x = x + i;
+    };
+    const uint64_t t0 = rdtsc();
+    spin(work);
+    const uint64_t alone = rdtsc() - t0;
+    const long pid = fork();
+    if (pid == 0) {
+        spin(work);
+        exit(0);
+    }
+    const uint64_t t1 = rdtsc();
+    spin(work);
+    const uint64_t shared = rdtsc() - t1;
+    int status = -1;
+    wait(&status);
+    // With preemption the parent shares the CPU; without it, one would run to completion first.
+    check(pid > 0 && status == 0 && shared > alone + alone / 3,
+          "the timer preempts a busy process");
+}
+
+} // namespace
+
+int main(const char*) {
+    test_basics();
+    test_memory();
+    test_processes();
+    test_faults();
+    test_scheduler();
+    return failures();
+}
