@@ -1,6 +1,7 @@
 // In-guest benchmarks (`run=bench:NAME,...`): one JSON line each on the console.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 namespace kernel {
@@ -9,8 +10,10 @@ namespace kernel {
 // "env":...}; `cycles` covers all iterations.
 void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, const char* unit);
 
-// Runs the benchmarks named in the comma-separated list ("all" for every one); returns the
-// number of unknown names.
-int run_benchmarks(const char* list, const char* rom_name);
+// Runs the kernel-level benchmarks named in the comma-separated list ("all" for every one)
+// and writes the user-level ones (run by guest/user/ubench) to user_list. `iterations` of 0
+// keeps each benchmark's default. Returns the number of unknown names.
+int run_benchmarks(const char* list, const char* rom_name, uint64_t iterations, char* user_list,
+                   size_t user_size);
 
 } // namespace kernel

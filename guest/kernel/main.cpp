@@ -4,6 +4,7 @@
 #include "boot_report.hpp"
 #include "cmdline.hpp"
 #include "console.hpp"
+#include "proc/process.hpp"
 #include "events.hpp"
 #include "mm/mm.hpp"
 #include "selftest.hpp"
@@ -47,6 +48,30 @@ vmi::Report bind_vmi() {
 #endif
 }
 
+int g_kernel_failures;
+
+[[noreturn]] void finish(int status) {
+    flush();
+    vmi::shutdown(static_cast<uint32_t>(g_kernel_failures + status));
+}
+
+// Process 1's exit ends the run; its status adds to the kernel's own failures.
+void on_init_exit(int status) { finish(status); }
+
+// Hands the CPU to user mode: init runs `arg` (guest/user/init.cpp), preempted every 10 ms.
+[[noreturn]] void start_processes(const char* arg) {
+    flush();
+    uint64_t hz = vmi::get_cycle_frequency();
+    if (hz == 0) hz = 1000000000; // unknown: assume 1 GHz for the quantum
+    proc::start_init("init", arg, hz / 100, on_init_exit);
+}
+
+uint64_t parse_u64(const char* s) {
+    uint64_t v = 0;
+    for (; *s >= '0' && *s <= '9'; ++s) v = v * 10 + static_cast<uint64_t>(*s - '0');
+    return v;
+}
+
 void print_facts(const vmi::Report& r) {
     print("kernel: %u call sites, %u patched\n", r.sites, r.sites_patched);
     const uint64_t hz = vmi::get_cycle_frequency();
@@ -81,19 +106,36 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
     }
 
     char run[128];
-    int status = 0;
+    char iterations_text[24];
+    const uint64_t iterations = cmdline_value(cmdline, "iterations", iterations_text,
+                                              sizeof iterations_text)
+                                    ? parse_u64(iterations_text)
+                                    : 0;
     const char* rom = report.outcome == vmi::Outcome::Bound ? report.rom_name : "none";
     if (!cmdline_value(cmdline, "run", run, sizeof run)) {
         print_facts(report);
-    } else if (run[0] == 't' && list_contains(run, "tests")) {
-        status = run_selftests(report);
-    } else if (run[0] == 'b' && run[1] == 'e' && run[2] == 'n' && run[3] == 'c' &&
-               run[4] == 'h' && run[5] == ':') {
-        status = run_benchmarks(run + 6, rom);
-    } else {
-        print("FAIL: unknown run=%s (expected tests or bench:LIST)\n", run);
-        status = 2;
+        finish(0);
     }
-    flush();
-    vmi::shutdown(static_cast<uint32_t>(status));
+    if (run[0] == 't' && list_contains(run, "tests")) {
+        g_kernel_failures = run_selftests(report);
+        start_processes("tests");
+    }
+    if (run[0] == 'b' && run[1] == 'e' && run[2] == 'n' && run[3] == 'c' && run[4] == 'h' &&
+        run[5] == ':') {
+        char user[160];
+        g_kernel_failures = run_benchmarks(run + 6, rom, iterations, user, sizeof user);
+        if (!user[0]) finish(0);
+        // init runs each user-level benchmark: "bench:a,b[:N]".
+        char arg[200] = "bench:";
+        size_t n = 6;
+        for (const char* p = user; *p && n + 1 < sizeof arg; ++p) arg[n++] = *p;
+        if (iterations) {
+            arg[n++] = ':';
+            for (const char* p = iterations_text; *p && n + 1 < sizeof arg; ++p) arg[n++] = *p;
+        }
+        arg[n] = 0;
+        start_processes(arg);
+    }
+    print("FAIL: unknown run=%s (expected tests or bench:LIST)\n", run);
+    finish(2);
 }
