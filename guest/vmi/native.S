@@ -53,6 +53,33 @@ vmi_native_cycle_counter:
 1:  xor %eax, %eax
     ret
 
+/* zero_page(rdi=page, rsi=physical) and copy_page(rdi=dst, rsi=src, rdx, rcx=physical): one
+ * string instruction each, since every kernel-mode instruction may be emulated. */
+    .globl vmi_native_zero_page
+vmi_native_zero_page:
+    push %rax
+    push %rcx
+    push %rdi
+    xor %eax, %eax
+    mov $512, %ecx
+    rep stosq
+    pop %rdi
+    pop %rcx
+    pop %rax
+    ret
+
+    .globl vmi_native_copy_page
+vmi_native_copy_page:
+    push %rcx
+    push %rsi
+    push %rdi
+    mov $512, %ecx
+    rep movsq
+    pop %rdi
+    pop %rsi
+    pop %rcx
+    ret
+
 /* Trampolines into C++ (System V): save the caller-saved registers the contract preserves.
  * Nine pushes plus the return address keep the stack 16-byte aligned for the callee when the
  * site itself was reached with an aligned stack; the C++ side needs no alignment anyway. */

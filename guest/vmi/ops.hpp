@@ -262,6 +262,19 @@ inline void console_write(const char* buf, uint64_t len) {
                  : "memory");
 }
 
+// One page, given by both addresses: natively a single string instruction (native.S); a ROM
+// may let the hypervisor do it by physical address.
+inline void zero_page(void* page, uint64_t phys) {
+    asm volatile(VMI_SITE("call vmi_native_zero_page")::"D"(page), "S"(phys),
+                 VMI_CALL_OPERAND(ZERO_PAGE)
+                 : "memory");
+}
+inline void copy_page(void* dst, const void* src, uint64_t dst_phys, uint64_t src_phys) {
+    asm volatile(VMI_SITE("call vmi_native_copy_page")::"D"(dst), "S"(src), "d"(dst_phys),
+                 "c"(src_phys), VMI_CALL_OPERAND(COPY_PAGE)
+                 : "memory");
+}
+
 inline uint64_t get_features() {
     uint64_t f;
     asm volatile(VMI_SITE("xor %%eax, %%eax") : "=a"(f) : VMI_CALL_OPERAND(GET_FEATURES));

@@ -17,7 +17,7 @@ VMI_CALLS(X)
 
 /* Always provided; GET_FEATURES adds CPUID_CACHE when the VMM cached CPUID leaves. */
 #define ROM_FEATURES (VMI_FEATURE_CONSOLE | VMI_FEATURE_CYCLE_FREQUENCY | VMI_FEATURE_WALLCLOCK | \
-                      VMI_FEATURE_POWER)
+                      VMI_FEATURE_POWER | VMI_FEATURE_PAGE_OPS)
 
 /* How each call is bound (docs/rom-vmm.md explains each choice); the rest stay native. */
     .set reloc_cpuid, VMI_RELOC_CALL
@@ -30,6 +30,8 @@ VMI_CALLS(X)
     .set reloc_allocate_page, VMI_RELOC_NOP
     .set reloc_release_page, VMI_RELOC_NOP
     .set reloc_set_lazy_mode, VMI_RELOC_NOP
+    .set reloc_zero_page, VMI_RELOC_CALL
+    .set reloc_copy_page, VMI_RELOC_CALL
 
     .section .rom, "awx"
     .code64
@@ -43,7 +45,7 @@ rom_start:
     .long VMI_SIGNATURE
     .word VMI_ABI_MAJOR, VMI_ABI_MINOR
     .long VMI_ROM_HEADER_SIZE
-    .long 16                         /* max_stack_bytes: return address + two pushes */
+    .long 40                         /* max_stack_bytes: return address + four pushes */
     .quad ROM_FEATURES
     .long call_table - rom_start
     .long vmi_call_count
@@ -148,6 +150,54 @@ rom_console_write:
     mov $VMM_HC_PORT_CONSOLE, %edx
     in %dx, %eax
     pop %rdx
+    pop %rax
+    ret
+
+/* zero_page(rdi=page, rsi=physical): the VMM clears the frame at host speed, one exit instead
+ * of 512 emulated stores; should it refuse, the page is cleared here. */
+rom_zero_page:
+    push %rax
+    push %rdx
+    mov $VMM_HC_PORT_ZERO_PAGE, %edx
+    in %dx, %eax
+    test %eax, %eax
+    pop %rdx
+    jnz 1f
+    pop %rax
+    ret
+1:  push %rcx
+    push %rdi
+    xor %eax, %eax
+    mov $512, %ecx
+    rep stosq
+    pop %rdi
+    pop %rcx
+    pop %rax
+    ret
+
+/* copy_page(rdi=dst, rsi=src, rdx=dst physical, rcx=src physical): dx carries the port, so
+ * the destination travels in r8. */
+rom_copy_page:
+    push %rax
+    push %rdx
+    push %r8
+    mov %rdx, %r8
+    mov $VMM_HC_PORT_COPY_PAGE, %edx
+    in %dx, %eax
+    pop %r8
+    pop %rdx
+    test %eax, %eax
+    jnz 1f
+    pop %rax
+    ret
+1:  push %rcx
+    push %rsi
+    push %rdi
+    mov $512, %ecx
+    rep movsq
+    pop %rdi
+    pop %rsi
+    pop %rcx
     pop %rax
     ret
 

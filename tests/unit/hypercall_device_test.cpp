@@ -182,13 +182,15 @@ TEST_F(HypercallTest, TheFirstPowerRequestWins) {
 }
 
 TEST_F(HypercallTest, UnknownPortOffsets) {
-    for (std::uint16_t offset = 4; offset < VMM_HC_PORT_COUNT; ++offset) {
+    for (std::uint16_t offset = VMM_HC_PORT_COPY_PAGE - VMM_HC_PORT_BASE + 1;
+         offset < VMM_HC_PORT_COUNT; ++offset) {
         EXPECT_EQ(dev().read(offset, 4), std::uint32_t{VMI_ERR_UNSUPPORTED}) << offset;
         dev().write(offset, 4, 1);
     }
     // Writes to the read-only ports are ignored too.
     dev().write(kProbe, 4, 1);
     dev().write(kConsole, 4, 1);
+    dev().write(VMM_HC_PORT_ZERO_PAGE - VMM_HC_PORT_BASE, 4, 1);
     EXPECT_FALSE(dev().power_request().has_value());
     EXPECT_EQ(context_reads_, 0);
     EXPECT_TRUE(out_.empty());
@@ -207,6 +209,52 @@ TEST_F(HypercallTest, ReachableThroughTheBusAtItsPorts) {
     EXPECT_EQ(dev().power_request(), PowerRequest::Shutdown);
     EXPECT_EQ(dev().shutdown_status(), 7u);
 }
+
+// ZERO_PAGE / COPY_PAGE (rom/vmm/rom.S): by physical address, guest-writable RAM only.
+constexpr std::uint16_t kZeroPage = VMM_HC_PORT_ZERO_PAGE - VMM_HC_PORT_BASE;
+constexpr std::uint16_t kCopyPage = VMM_HC_PORT_COPY_PAGE - VMM_HC_PORT_BASE;
+constexpr std::uint64_t kPageA = 0x300000, kPageB = 0x301000;
+
+TEST_F(HypercallTest, ZeroPageClearsExactlyOnePage) {
+    put_text(kPageA - 1, std::string(4098, 'x'));
+    context_ = GuestContext{0, kPageA, {}};
+    ASSERT_EQ(dev().read(kZeroPage, 4), std::uint32_t{VMI_OK});
+    auto page = memory_->span(GuestPhysAddr(kPageA - 1), 4098).value();
+    EXPECT_EQ(page[0], 'x') << "the byte before";
+    EXPECT_EQ(page[4097], 'x') << "the byte after";
+    for (std::size_t i = 1; i <= 4096; ++i) ASSERT_EQ(page[i], 0) << i;
+}
+
+TEST_F(HypercallTest, ZeroPageRefusesBadAddresses) {
+    for (std::uint64_t phys : {kPageA + 8, std::uint64_t{0xC0000}, std::uint64_t{0xA0000},
+                               std::uint64_t{8} << 20, ~std::uint64_t{0} & ~std::uint64_t{4095}}) {
+        context_ = GuestContext{0, phys, {}};
+        EXPECT_NE(dev().read(kZeroPage, 4), std::uint32_t{VMI_OK}) << std::hex << phys;
+    }
+    context_fails_ = true;
+    EXPECT_EQ(dev().read(kZeroPage, 4), std::uint32_t{VMI_ERR_FAULT});
+}
+
+TEST_F(HypercallTest, CopyPageCopiesFromR8ToRcx) {
+    put_text(kPageA, std::string(4096, 's'));
+    put_text(kPageB, std::string(4096, 'd'));
+    context_ = GuestContext{0, 0, {}, /*rcx=src*/ kPageA, /*r8=dst*/ kPageB};
+    ASSERT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_OK});
+    auto dst = memory_->span(GuestPhysAddr(kPageB), 4096).value();
+    for (std::uint8_t c : dst) ASSERT_EQ(c, 's');
+}
+
+TEST_F(HypercallTest, CopyPageRefusesTheRomAsDestinationButReadsIt) {
+    context_ = GuestContext{0, 0, {}, kPageA, /*dst in the ROM window*/ 0xC0000};
+    EXPECT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_ERR_FAULT});
+    context_ = GuestContext{0, 0, {}, 0xC0000, kPageB};
+    EXPECT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_OK});
+    context_ = GuestContext{0, 0, {}, kPageA + 1, kPageB};
+    EXPECT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_ERR_INVALID});
+    context_ = GuestContext{0, 0, {}, std::uint64_t{64} << 20, kPageB};
+    EXPECT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_ERR_FAULT});
+}
+
 
 } // namespace
 } // namespace vmm

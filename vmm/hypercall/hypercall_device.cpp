@@ -5,6 +5,8 @@
 #include <hypercall_ports.h>
 #include <vmi/status.h>
 
+#include <cstring>
+
 namespace vmm {
 
 std::uint32_t HypercallDevice::read(std::uint16_t offset, unsigned width) {
@@ -12,6 +14,8 @@ std::uint32_t HypercallDevice::read(std::uint16_t offset, unsigned width) {
     switch (VMM_HC_PORT_BASE + offset) {
     case VMM_HC_PORT_PROBE: return VMM_HC_MAGIC;
     case VMM_HC_PORT_CONSOLE: return console_write();
+    case VMM_HC_PORT_ZERO_PAGE: return zero_page();
+    case VMM_HC_PORT_COPY_PAGE: return copy_page();
     default: return VMI_ERR_UNSUPPORTED;
     }
 }
@@ -39,6 +43,39 @@ std::uint32_t HypercallDevice::console_write() {
     buffer_.resize(len);
     if (!read_virtual(memory_, context.value().paging, gva, buffer_)) return VMI_ERR_FAULT;
     for (std::uint8_t byte : buffer_) console_(byte);
+    return VMI_OK;
+}
+
+
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+
+} // namespace
+
+// rsi = physical page: guest RAM the guest may write, page-aligned.
+std::uint32_t HypercallDevice::zero_page() {
+    const auto context = context_();
+    if (!context) return VMI_ERR_FAULT;
+    const GuestPhysAddr page(context.value().rsi);
+    if (page.raw() % kPage != 0) return VMI_ERR_INVALID;
+    auto dst = memory_.writable_span(page, kPage);
+    if (!dst) return VMI_ERR_FAULT;
+    std::memset(dst.value().data(), 0, kPage);
+    return VMI_OK;
+}
+
+// r8 = physical destination, rcx = physical source; the source may be any guest memory.
+std::uint32_t HypercallDevice::copy_page() {
+    const auto context = context_();
+    if (!context) return VMI_ERR_FAULT;
+    const GuestPhysAddr dst_page(context.value().r8);
+    const GuestPhysAddr src_page(context.value().rcx);
+    if (dst_page.raw() % kPage != 0 || src_page.raw() % kPage != 0) return VMI_ERR_INVALID;
+    auto dst = memory_.writable_span(dst_page, kPage);
+    auto src = memory_.span(src_page, kPage);
+    if (!dst || !src) return VMI_ERR_FAULT;
+    std::memmove(dst.value().data(), src.value().data(), kPage);
     return VMI_OK;
 }
 

@@ -24,6 +24,8 @@ struct GuestContext {
     std::uint64_t rdi = 0;
     std::uint64_t rsi = 0;
     PagingState paging{};
+    std::uint64_t rcx = 0;
+    std::uint64_t r8 = 0;
 };
 
 class HypercallDevice final : public PortDevice {
@@ -42,6 +44,8 @@ class HypercallDevice final : public PortDevice {
 
   private:
     std::uint32_t console_write();
+    std::uint32_t zero_page();
+    std::uint32_t copy_page();
 
     ContextReader context_;
     GuestMemory& memory_;

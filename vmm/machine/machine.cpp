@@ -165,7 +165,8 @@ Machine::Machine(Vm vm, GuestMemory memory, Vcpu vcpu, MachineConfig config)
               const kvm_regs regs = TRY(vcpu.get_regs());
               const kvm_sregs sregs = TRY(vcpu.get_sregs());
               return GuestContext{regs.rdi, regs.rsi,
-                                  PagingState{sregs.cr0, sregs.cr3, sregs.cr4, sregs.efer}};
+                                  PagingState{sregs.cr0, sregs.cr3, sregs.cr4, sregs.efer},
+                                  regs.rcx, regs.r8};
           },
           memory_, config_.console) {
     io_bus_.add(uart16550::kCom1Base, uart16550::kPortCount, &uart_);

@@ -97,15 +97,20 @@ Result<std::span<std::uint8_t>> GuestMemory::span(GuestPhysAddr gpa, std::uint64
     return std::span<std::uint8_t>(r->host + (gpa.raw() - r->base.raw()), len);
 }
 
-Result<void> GuestMemory::write(GuestPhysAddr gpa, std::span<const std::uint8_t> bytes) {
-    const MemoryRegion* r = find(gpa, bytes.size());
+Result<std::span<std::uint8_t>> GuestMemory::writable_span(GuestPhysAddr gpa, std::uint64_t len) {
+    const MemoryRegion* r = find(gpa, len);
     if (r && r->readonly) {
         char buf[80];
-        std::snprintf(buf, sizeof buf, "guest range 0x%llx+0x%zx is read-only",
-                      static_cast<unsigned long long>(gpa.raw()), bytes.size());
+        std::snprintf(buf, sizeof buf, "guest range 0x%llx+0x%llx is read-only",
+                      static_cast<unsigned long long>(gpa.raw()),
+                      static_cast<unsigned long long>(len));
         return make_error(ErrorKind::GuestAccess, buf);
     }
-    auto dst = TRY(span(gpa, bytes.size()));
+    return span(gpa, len);
+}
+
+Result<void> GuestMemory::write(GuestPhysAddr gpa, std::span<const std::uint8_t> bytes) {
+    auto dst = TRY(writable_span(gpa, bytes.size()));
     if (!bytes.empty()) std::memcpy(dst.data(), bytes.data(), bytes.size());
     return {};
 }

@@ -52,6 +52,8 @@ class GuestMemory {
     // The option-ROM window, for the VMM to fill; the guest sees it read-only.
     std::span<std::uint8_t> rom_window() { return {rom_host_, kRomWindowSize}; }
 
+    // Like span(), for writing on the guest's behalf: refuses the read-only ROM window.
+    Result<std::span<std::uint8_t>> writable_span(GuestPhysAddr gpa, std::uint64_t len);
     // Writes on the guest's behalf: refuses the read-only ROM window.
     Result<void> write(GuestPhysAddr gpa, std::span<const std::uint8_t> bytes);
     Result<void> read(GuestPhysAddr gpa, std::span<std::uint8_t> out);

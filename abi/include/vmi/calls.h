@@ -57,7 +57,9 @@
     X(46, CANCEL_ALARM, cancel_alarm, "edi=flags ->")                                             \
     X(47, GET_WALLCLOCK_TIME, get_wallclock_time, "-> rax=ns since 1970-01-01 UTC")               \
     X(48, CONSOLE_WRITE, console_write, "rdi=buffer rsi=length ->")                               \
-    X(49, GET_FEATURES, get_features, "-> rax=feature bits")
+    X(49, GET_FEATURES, get_features, "-> rax=feature bits")                                     \
+    X(50, ZERO_PAGE, zero_page, "rdi=page (virtual) rsi=page (physical) ->")                      \
+    X(51, COPY_PAGE, copy_page, "rdi=dst rsi=src (virtual) rdx=dst rcx=src (physical) ->")
 
 #ifndef __ASSEMBLER__
 #define VMI_CALL_ENUM_ENTRY(number, NAME, name, sig) VMI_CALL_##NAME = number,

@@ -14,7 +14,7 @@
 #define VMI_ROM_SIGNATURE_1 0xAA
 #define VMI_SIGNATURE 0x34364d56u /* "VM64" little-endian */
 #define VMI_ABI_MAJOR 1
-#define VMI_ABI_MINOR 0
+#define VMI_ABI_MINOR 1
 
 /* Offsets used from assembly (ROMs); the static_asserts below tie them to the structs. */
 #define VMI_HDR_FEATURES 0x18

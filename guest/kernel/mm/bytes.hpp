@@ -4,11 +4,15 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 namespace kernel::mm {
 
-void zero_page(void* page);
-void copy_page(void* dst, const void* src);
 void copy_bytes(void* dst, const void* src, size_t n);
+
+// Whole frames, given by both addresses: in the kernel these are vmi::zero_page/copy_page,
+// which a ROM can hand to the hypervisor (frame_bytes.cpp); host tests use plain memory.
+void zero_frame(void* page, uint64_t phys);
+void copy_frame(void* dst, const void* src, uint64_t dst_phys, uint64_t src_phys);
 
 } // namespace kernel::mm

@@ -100,11 +100,9 @@ bool FrameAllocator::unref(PhysAddr frame) {
     return true;
 }
 
-void FrameAllocator::zero(PhysAddr frame) const {
-    zero_page(virt(frame));
-}
+void FrameAllocator::zero(PhysAddr frame) const { zero_frame(virt(frame), frame.value); }
 void FrameAllocator::copy(PhysAddr dst, PhysAddr src) const {
-    copy_page(virt(dst), virt(src));
+    copy_frame(virt(dst), virt(src), dst.value, src.value);
 }
 
 } // namespace kernel::mm
