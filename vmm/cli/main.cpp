@@ -6,15 +6,13 @@
 #include "machine/cpu_state.hpp"
 #include "machine/machine.hpp"
 #include "rom/rom_image.hpp"
+#include "support/file.hpp"
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -43,19 +41,8 @@ std::string bundled(const char* name) {
     return (self.parent_path() / name).string();
 }
 
-vmm::Result<std::vector<std::uint8_t>> read_file(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        return vmm::make_error(vmm::ErrorKind::NoInput, path + ": is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return vmm::make_error(vmm::ErrorKind::NoInput,
-                               "cannot open kernel '" + path + "': " + std::strerror(errno));
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-    if (in.bad())
-        return vmm::make_error(vmm::ErrorKind::NoInput, "cannot read kernel '" + path + "'");
-    return bytes;
-}
+// Larger than any kernel this VMM can load into its at most 3 GiB of guest memory.
+constexpr std::uint64_t kMaxKernelBytes = 1ull << 30;
 
 // stdio's own policy: line-buffered on a terminal, block-buffered into files and pipes (a
 // flush per line costs a write(2) per line, half of a bulk console write's time).
@@ -92,7 +79,7 @@ int cmd_run(const std::vector<std::string_view>& args) {
         return 0;
     }
     const std::string kernel_path = opt.kernel.value_or(bundled("kernel.elf"));
-    auto kernel = read_file(kernel_path);
+    auto kernel = vmm::read_input_file(kernel_path, "kernel", kMaxKernelBytes, "1 GiB");
     if (!kernel) return fail(kernel.error());
     // A malformed image is reported the same with or without /dev/kvm.
     if (auto image = vmm::parse_pvh_elf(kernel.value()); !image) {

@@ -1,29 +1,17 @@
 #include "rom/rom_image.hpp"
 
+#include "support/file.hpp"
+
 #include <algorithm>
-#include <cerrno>
 #include <cstddef>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 
 namespace vmm {
 
 Result<std::vector<std::uint8_t>> read_rom_file(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        return make_error(ErrorKind::NoInput, "ROM '" + path + "' is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return make_error(ErrorKind::NoInput,
-                          "cannot open ROM '" + path + "': " + std::strerror(errno));
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+    auto bytes = TRY(read_input_file(path, "ROM", VMI_ROM_SCAN_END - VMI_ROM_SCAN_START,
+                                     "the 128 KiB option-ROM window"));
     if (bytes.empty()) return make_error(ErrorKind::BadImage, "ROM '" + path + "' is empty");
-    if (bytes.size() > VMI_ROM_SCAN_END - VMI_ROM_SCAN_START)
-        return make_error(ErrorKind::BadImage,
-                          "ROM '" + path + "' is " + std::to_string(bytes.size()) +
-                              " bytes, larger than the 128 KiB option-ROM window");
     return bytes;
 }
 
