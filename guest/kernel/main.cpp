@@ -8,9 +8,9 @@
 #include "events.hpp"
 #include "mm/mm.hpp"
 #include "selftest.hpp"
-#include "start_info.hpp"
 
 #include <vmi/boot.hpp>
+#include <vmi/pvh.hpp>
 #include <vmi/ops.hpp>
 #include <vmi/runtime.hpp>
 
@@ -26,8 +26,8 @@ alignas(4096) uint8_t g_rom_state[4096];
 #endif
 
 const char* command_line(uint64_t start_info_phys) {
-    const auto* si = static_cast<const StartInfo*>(vmi::boot::phys_to_virt(start_info_phys));
-    if (si->magic != kStartInfoMagic || si->cmdline_paddr == 0 ||
+    const auto* si = static_cast<const vmi::pvh::StartInfo*>(vmi::boot::phys_to_virt(start_info_phys));
+    if (si->magic != vmi::pvh::kStartInfoMagic || si->cmdline_paddr == 0 ||
         si->cmdline_paddr >= vmi::boot::kBootMapBytes)
         return "";
     return static_cast<const char*>(vmi::boot::phys_to_virt(si->cmdline_paddr));

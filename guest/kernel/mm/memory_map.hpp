@@ -2,19 +2,12 @@
 #pragma once
 
 #include <stdint.h>
+#include <vmi/pvh.hpp>
 
 namespace kernel::mm {
 
-// Xen public/arch-x86/hvm/start_info.h, struct hvm_memmap_table_entry (E820 types).
-struct MemmapEntry {
-    uint64_t addr;
-    uint64_t size;
-    uint32_t type;
-    uint32_t reserved;
-};
-static_assert(sizeof(MemmapEntry) == 24);
-
-inline constexpr uint32_t kMemmapRam = 1;
+using vmi::pvh::kMemmapRam;
+using vmi::pvh::MemmapEntry;
 
 // Physical [start, end).
 struct PhysRange {

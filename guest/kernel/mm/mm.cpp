@@ -1,6 +1,6 @@
 #include "mm.hpp"
 
-#include "kernel/start_info.hpp"
+#include <vmi/pvh.hpp>
 #include "memory_map.hpp"
 
 #include <vmi/boot.hpp>
@@ -35,9 +35,9 @@ uint64_t align_up(uint64_t v, uint64_t a) {
 } // namespace
 
 Result<void> init(uint64_t start_info_phys) {
-    const auto* si = static_cast<const StartInfo*>(vmi::boot::phys_to_virt(start_info_phys));
+    const auto* si = static_cast<const vmi::pvh::StartInfo*>(vmi::boot::phys_to_virt(start_info_phys));
     // Everything is read through the window: the boot tables map it as the new ones will.
-    if (si->magic != kStartInfoMagic || si->version < 1 || si->memmap_paddr == 0 ||
+    if (si->magic != vmi::pvh::kStartInfoMagic || si->version < 1 || si->memmap_paddr == 0 ||
         si->memmap_entries == 0 || si->memmap_entries > kMaxMemmapEntries ||
         si->memmap_paddr >= kWindowMax ||
         si->memmap_paddr + si->memmap_entries * sizeof(MemmapEntry) > kWindowMax)
@@ -52,7 +52,7 @@ Result<void> init(uint64_t start_info_phys) {
 
     const PhysRange holes[] = {
         {0, kernel_end},
-        {start_info_phys, start_info_phys + sizeof(StartInfo)},
+        {start_info_phys, start_info_phys + sizeof(vmi::pvh::StartInfo)},
         {si->memmap_paddr, si->memmap_paddr + entries * sizeof(MemmapEntry)},
         {si->cmdline_paddr, si->cmdline_paddr ? si->cmdline_paddr + kCmdlineReserve : 0},
     };

@@ -2,28 +2,12 @@
 #pragma once
 
 #include <stdint.h>
+#include <vmi/pvh.hpp>
 
 namespace guest {
 
-struct StartInfo {
-    uint32_t magic;
-    uint32_t version;
-    uint32_t flags;
-    uint32_t nr_modules;
-    uint64_t modlist_paddr;
-    uint64_t cmdline_paddr;
-    uint64_t rsdp_paddr;
-    uint64_t memmap_paddr;
-    uint32_t memmap_entries;
-    uint32_t reserved;
-};
-
-struct MemmapEntry {
-    uint64_t addr;
-    uint64_t size;
-    uint32_t type;
-    uint32_t reserved;
-};
+using StartInfo = vmi::pvh::StartInfo;
+using MemmapEntry = vmi::pvh::MemmapEntry;
 
 inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 inline uint8_t inb(uint16_t port) {
