@@ -1,0 +1,1 @@
+"""bench/run's modules: environments, guest runs, host probe, statistics, report, plots."""

@@ -1,0 +1,125 @@
+"""The environments the suite runs in, and the benchmark groups (one guest boot each)."""
+
+import os
+import shutil
+from dataclasses import dataclass, field
+
+from . import host
+
+# One guest boot per group; a group prints one JSON line per result (cpuid and time print two).
+# Counts: (full run, --quick). None: the kernel's own count (console always writes 64 KiB).
+# Runs are kept short (0.03-0.4 s of measured work) and repeated many times: on this shared
+# machine, interference comes and goes within a second, and short runs back to back see the
+# same load. forkwait's kernel default (40,000) would take minutes.
+GROUPS = [
+    # name        results                              full        quick
+    ("console",   ["console"],                         None,       None),
+    ("cpuid",     ["cpuid_static", "cpuid_dynamic"],   1000,       200),
+    ("time",      ["cycle_frequency", "wallclock"],    1000,       200),
+    ("trap",      ["trap"],                            500,        100),
+    ("portread",  ["portread"],                        500,        100),
+    ("ptemod",    ["ptemod"],                          500,        100),
+    ("syscall",   ["syscall"],                         1000,       200),
+    ("callret",   ["callret"],                         5_000_000,  1_000_000),
+    ("pagefault", ["pagefault"],                       250,        50),
+    ("mmap",      ["mmap"],                            150,        30),
+    ("div0",      ["div0"],                            250,        50),
+    ("forkwait",  ["forkwait"],                        50,         10),
+    ("ctxsw",     ["ctxsw"],                           250,        50),
+]
+GROUP_NAMES = [g[0] for g in GROUPS]
+RESULTS_OF = {g[0]: g[1] for g in GROUPS}
+RESULT_ORDER = [r for g in GROUPS for r in g[1]]
+KERNEL_LEVEL = {"console", "cpuid_static", "cpuid_dynamic", "cycle_frequency", "wallclock",
+                "trap", "portread", "ptemod"}
+
+
+def default_iterations(quick):
+    return {name: (q if quick else full) for name, _, full, q in GROUPS}
+
+
+@dataclass
+class Env:
+    id: str
+    label: str         # column heading
+    description: str
+    monitor: str       # "vmi" or "qemu"
+    kernel: str        # file name in build/bin
+    accel: str = "kvm"  # "kvm" or "tcg"
+    rom: bool = False  # vmi offers its ROM
+    binding: str = ""  # the kernel's "vmi: ..." line starts with this
+    rom_name: str = "none"  # the "rom" field of its JSON lines
+    available: bool = True
+    reason: str = ""   # why not available
+    failed: list = field(default_factory=list)  # errors of its runs
+
+    @property
+    def real_time(self):
+        return self.accel == "kvm"
+
+    @property
+    def expected_status(self):
+        # QEMU's isa-debug-exit: the process exits with (v << 1) | 1; the kernel writes 0.
+        return 0 if self.monitor == "vmi" else 1
+
+    def argv(self, paths, cmdline, mem_mib, stats=True):
+        kernel = os.path.join(paths["bin"], self.kernel)
+        if self.monitor == "vmi":
+            argv = [paths["vmi"], "run", kernel, "--mem", f"{mem_mib}M"]
+            if not self.rom:
+                argv.append("--no-rom")
+            if stats:
+                argv.append("--stats")
+            return argv + ["--cmdline", cmdline]
+        accel = ["-accel", "kvm", "-cpu", "host,-arch-capabilities"] if self.accel == "kvm" \
+            else ["-accel", "tcg"]
+        return [paths["qemu"], "-M", "microvm", *accel, "-m", f"{mem_mib}M", "-nodefaults",
+                "-no-user-config", "-nographic", "-serial", "stdio", "-no-reboot",
+                "-kernel", kernel, "-append", cmdline,
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+
+
+def all_envs():
+    return [
+        Env("rom", "ROM", "our VMM (`vmi run`) with its ROM: paravirtual", "vmi", "kernel.elf",
+            rom=True, binding="vmi: bound", rom_name="vmi-vmm"),
+        Env("norom", "no-ROM", "our VMM `--no-rom`: the same kernel on its native paths",
+            "vmi", "kernel.elf", binding="vmi: no ROM found"),
+        Env("native", "pure-native",
+            "the pure-native kernel build (no VMI sites) on our VMM `--no-rom`: "
+            "the baseline of the layer", "vmi", "kernel-native.elf",
+            binding="vmi: pure native build"),
+        Env("qemu-kvm", "QEMU KVM",
+            "QEMU `-M microvm -accel kvm` with the VMI-fied kernel (a peer hypervisor, no ROM)",
+            "qemu", "kernel.elf", binding="vmi: no ROM found"),
+        Env("qemu-tcg", "QEMU TCG",
+            "QEMU `-M microvm -accel tcg` with the VMI-fied kernel (function only: its TSC "
+            "is not real time)", "qemu", "kernel.elf", accel="tcg",
+            binding="vmi: no ROM found"),
+        Env("qemu-tcg-native", "TCG pure-native",
+            "QEMU TCG with the pure-native kernel: the layer's baseline under TCG", "qemu",
+            "kernel-native.elf", accel="tcg", binding="vmi: pure native build"),
+    ]
+ENV_IDS = [e.id for e in all_envs()]
+
+
+def check_availability(envs, paths):
+    """Marks what cannot run here, with the reason the report and the error line give."""
+    kvm_ok, kvm_why = host.kvm_usable()
+    qemu = shutil.which(paths["qemu"])
+    for e in envs:
+        missing = []
+        if e.monitor == "vmi" and not os.access(paths["vmi"], os.X_OK):
+            missing.append(f"{paths['vmi']} not built")
+        if not os.path.exists(os.path.join(paths["bin"], e.kernel)):
+            missing.append(f"{os.path.join(paths['bin'], e.kernel)} not built")
+        if e.rom and not os.path.exists(os.path.join(paths["bin"], "vmm.rom")):
+            missing.append(f"{os.path.join(paths['bin'], 'vmm.rom')} not built")
+        if e.monitor == "qemu" and not qemu:
+            missing.append(f"no QEMU ({paths['qemu']} not found; scripts/setup installs "
+                           "qemu-system-x86)")
+        if e.accel == "kvm" and not kvm_ok:
+            missing.append(f"no KVM ({kvm_why})")
+        if missing:
+            e.available = False
+            e.reason = "; ".join(missing)

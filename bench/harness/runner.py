@@ -1,0 +1,256 @@
+"""bench/run's main flow: probe, warm up, interleaved repetitions, VMM-level figures, outputs."""
+
+import json
+import os
+import shutil
+import sys
+import time
+
+from . import analysis
+from . import envs as envmod
+from . import guest
+from . import host as hostmod
+from . import plots
+from . import report
+from . import vmm_figures
+
+
+class Progress:
+    """One line per step on stderr; rewritten in place on a terminal."""
+
+    def __init__(self, quiet, t0):
+        self.quiet = quiet
+        self.t0 = t0
+        self.tty = sys.stderr.isatty()
+        self.total = 0
+        self.done = 0
+
+    def __call__(self, what, count=False):
+        if count:
+            self.done += 1
+        if self.quiet:
+            return
+        el = int(time.monotonic() - self.t0)
+        head = f"bench: [{self.done}/{self.total} {el // 60}:{el % 60:02d}]" if count \
+            else f"bench: [{el // 60}:{el % 60:02d}]"
+        line = f"{head} {what}"
+        if self.tty:
+            sys.stderr.write("\r\033[K" + line[:150])
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def end(self):
+        if self.tty and not self.quiet:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def error(msg):
+    print(f"bench: error: {msg}", file=sys.stderr)
+
+
+def rerender(args):
+    """--from-json: the analysis, report and charts again from an earlier run's samples."""
+    try:
+        with open(args.from_json) as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        error(f"cannot read {args.from_json}: {e}")
+        return 2
+    if data.get("schema") != "vmi-bench/1" or "samples_format" in data:
+        error(f"{args.from_json}: not the full results.json that bench/run writes to --out")
+        return 2
+    data["analysis"] = analysis.analyze(data)
+    data["rerendered"] = " ".join(args.argv)
+    return _write_outputs(args, data)
+
+
+def main(args, root, t0):
+    if args.from_json:
+        return rerender(args)
+    bin_dir = os.path.join(args.build, "bin")
+    paths = {"bin": bin_dir, "vmi": os.path.join(bin_dir, "vmi"), "qemu": args.qemu,
+             "entry_guest": os.path.join(args.build, "bench", "guests", "entry_mark.elf")}
+    if not os.path.isdir(bin_dir):
+        error(f"nothing built in {args.build} (run scripts/build, or pass --build DIR)")
+        return 2
+    progress = Progress(args.quiet, t0)
+
+    env_list = [e for e in envmod.all_envs() if e.id in args.env_ids]
+    envmod.check_availability(env_list, paths)
+    for e in env_list:
+        if not e.available:
+            error(f"environment {e.id} unavailable: {e.reason}; its column is marked missing")
+    progress("probing the host")
+    data = {
+        "schema": "vmi-bench/1",
+        "command": " ".join(args.argv),
+        "options": {"quick": args.quick, "reps": args.reps, "groups": args.groups,
+                    "iterations": {g: args.iteration_counts[g] for g in args.groups},
+                    "mem_mib": args.mem, "launches": args.launches,
+                    "mem_launches": args.mem_launches, "timeout_s": args.timeout},
+        "host": hostmod.probe(root, args.build, paths, args.qemu),
+        "environments": [{"id": e.id, "label": e.label, "description": e.description,
+                          "available": e.available, "reason": e.reason,
+                          "argv_example": e.argv(paths, guest.cmdline_for("syscall", 2000),
+                                                 args.mem)} for e in env_list],
+        "warmup": [], "runs": [], "vmm": {}, "errors": [],
+    }
+    active = [e for e in env_list if e.available]
+
+    # Warm-up: every (group, env) once with iterations=1, untimed. It fills the page cache,
+    # catches an environment that does not work before the long part, and gives the baseline
+    # for exits per operation. Console's baseline is the trap boot (see analysis._exits).
+    warm_plan = [(g, e) for g in args.groups for e in active]
+    if "console" in args.groups and "trap" not in args.groups:
+        warm_plan += [("trap", e) for e in active if e.monitor == "vmi"]
+    broken = set()  # (group, env) whose warm-up failed: not repeated
+    progress.total = len(warm_plan) + args.reps * len(args.groups) * len(active)
+    for g, e in warm_plan:
+        progress(f"warm-up  {e.id}  {g}", count=True)
+        s = guest.run(e, g, None if g == "console" else 1, paths, args.mem, args.timeout,
+                      expect=envmod.RESULTS_OF[g])
+        s["rep"] = -1
+        data["warmup"].append(s)
+        if s["error"]:
+            broken.add((g, e.id))
+            e.failed.append(f"{g}: {s['error']}")
+            progress.total -= args.reps
+            error(f"{e.id} {g} (warm-up): {s['error']}")
+
+    # Repetitions: within one, each group runs in every environment back to back, the order
+    # rotating so that no environment always goes first (A B C, B C A, ...).
+    for rep in range(args.reps):
+        for gi, g in enumerate(args.groups):
+            k = (rep + gi) % len(active) if active else 0
+            for e in active[k:] + active[:k]:
+                if (g, e.id) in broken:
+                    continue
+                progress(f"rep {rep + 1}/{args.reps}  {e.id}  {g}", count=True)
+                s = guest.run(e, g, args.iteration_counts[g], paths, args.mem, args.timeout,
+                              expect=envmod.RESULTS_OF[g])
+                s["rep"] = rep
+                data["runs"].append(s)
+                if s["error"]:
+                    e.failed.append(f"{g} rep {rep + 1}: {s['error']}")
+                    error(f"{e.id} {g} rep {rep + 1}: {s['error']}")
+
+    if not args.no_vmm:
+        _vmm_figures(args, paths, data, progress)
+
+    progress.end()
+    for e, d in zip(env_list, data["environments"]):
+        d["failed_runs"] = e.failed
+        ok = [s for s in data["runs"] if s["env"] == e.id and not s["error"]]
+        if ok:  # the same in every run of an environment (checked per run)
+            d["binding"] = ok[0]["binding"]
+            d["guest_hz"] = ok[0]["results"][0]["hz"]
+            d["guest_env"] = ok[0]["results"][0]["env"]
+    data["analysis"] = analysis.analyze(data)
+    data["duration_s"] = round(time.monotonic() - t0, 1)
+    return _write_outputs(args, data)
+
+
+def _vmm_figures(args, paths, data, progress):
+    kvm_ok, why = hostmod.kvm_usable()
+    qemu_ok = shutil.which(args.qemu) is not None
+    missing = []
+    if not kvm_ok:
+        missing.append(f"no KVM ({why})")
+    if not os.access(paths["vmi"], os.X_OK):
+        missing.append(f"{paths['vmi']} not built")
+    if not os.path.exists(paths["entry_guest"]):
+        missing.append(f"{paths['entry_guest']} not built")
+    if not qemu_ok:
+        missing.append(f"no QEMU ({args.qemu} not found)")
+    if missing:
+        data["vmm"]["missing"] = "; ".join(missing)
+        error(f"VMM-level figures unavailable: {data['vmm']['missing']}; marked missing")
+        return
+    data["vmm"]["start_to_entry"] = vmm_figures.start_to_entry(
+        paths, args.launches, args.mem, progress)
+    # The same guest for both monitors: the reference kernel through mmap + munmap, which
+    # touches guest pages and runs long enough (~0.5 s) for smaps to be read many times.
+    workload = guest.cmdline_for("mmap", args.iteration_counts.get("mmap", 300))
+    data["vmm"]["memory"] = vmm_figures.memory_overhead(
+        paths, args.mem_launches, args.mem, workload, progress)
+    for part in ("start_to_entry", "memory"):
+        for msg in data["vmm"][part]["errors"]:
+            error(f"{part}: {msg}")
+
+
+def _write_outputs(args, data):
+    os.makedirs(args.out, exist_ok=True)
+    chart_files = []
+    if not args.no_plots:
+        chart_files, plot_error = plots.draw(data, args.out)
+        if plot_error:
+            error(plot_error)
+            data["errors"].append(plot_error)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(data, f, indent=1)
+    md = report.render(data, chart_dir="", charts=chart_files, json_name="results.json")
+    with open(os.path.join(args.out, "report.md"), "w") as f:
+        f.write(md)
+    print(md)
+    if args.docs:
+        stem = os.path.splitext(os.path.basename(args.docs))[0]
+        asset_dir = os.path.join(os.path.dirname(args.docs), stem)
+        os.makedirs(asset_dir, exist_ok=True)
+        for old in os.listdir(asset_dir):  # charts a previous run drew and this one did not
+            if old.endswith((".png", ".svg")):
+                os.remove(os.path.join(asset_dir, old))
+        for name in chart_files:
+            shutil.copyfile(os.path.join(args.out, name), os.path.join(asset_dir, name))
+        with open(os.path.join(asset_dir, "results.json"), "w") as f:
+            _dump_compact(data, f)
+        with open(args.docs, "w") as f:
+            f.write(report.render(data, chart_dir=stem + "/", charts=chart_files,
+                                  json_name=stem + "/results.json"))
+        print(f"bench: wrote {args.docs} and {asset_dir}/", file=sys.stderr)
+    print(f"bench: wrote {args.out}/ (results.json, report.md"
+          + (", charts" if chart_files else "") + f") in {data['duration_s']:.0f} s",
+          file=sys.stderr)
+    runs = data["warmup"] + data["runs"]
+    bad = sum(1 for s in runs if s["error"])
+    missing = [e["id"] for e in data["environments"] if not e["available"]]
+    print(f"bench: {len(runs) - bad} guest runs ok, {bad} with errors; missing environments: "
+          f"{', '.join(missing) or 'none'}", file=sys.stderr)
+    failed = bad > 0
+    for part in ("start_to_entry", "memory"):
+        if data["vmm"].get(part, {}).get("errors"):
+            failed = True
+    if failed:
+        error("a measurement failed (see the errors above and results.json)")
+        return 1
+    return 0
+
+
+def _compact_sample(s):
+    out = {"env": s["env"], "group": s["group"], "rep": s["rep"],
+           "cmdline": guest.cmdline_for(s["group"], s["iterations_arg"]),
+           "status": s["status"], "wall_s": s["wall_s"],
+           "results": [[r["bench"], r["cycles"], r["iterations"]] for r in s["results"]]}
+    if s["exits"]:
+        out["exits"] = {"total": s["exits"]["total"], "by_port": s["exits"]["by_port"]}
+    if s["error"]:
+        out["error"] = s["error"]
+    return out
+
+
+def _dump_compact(data, f):
+    """The docs copy of the JSON: every sample, one per line, without what is the same in all
+    of an environment's runs (argv, binding line, hz: in "environments"), to stay small in
+    the repository. --out keeps the full form."""
+    head = {k: v for k, v in data.items() if k not in ("runs", "warmup")}
+    head["samples_format"] = ("runs and warmup: compact, one per line; results are [bench, "
+                              "cycles, iterations]; the argv is the environment's "
+                              "argv_example with this cmdline")
+    text = json.dumps(head, indent=1)
+    parts = []
+    for key in ("warmup", "runs"):
+        lines = ",\n".join("  " + json.dumps(_compact_sample(s), separators=(",", ":"))
+                           for s in data[key])
+        parts.append(f' "{key}": [\n{lines}\n ]')
+    f.write(text[:-2] + ",\n" + ",\n".join(parts) + "\n}\n")
