@@ -1,5 +1,5 @@
 // Call sites (DESIGN.md §2.4, docs/spec.md §7): each site holds its native instructions inline,
-// padded to VMI_SITE_MIN_BYTES, and is recorded in .vmi_sites so the runtime can
+// at least VMI_SITE_MIN_BYTES long, and is recorded in .vmi_sites so the runtime can
 // rewrite it to `call rel32` into the ROM or to NOPs. Built with VMI_PURE_NATIVE the sites are
 // just the native instructions: the baseline that measures the layer's own cost.
 #pragma once
@@ -15,16 +15,25 @@
 #ifdef VMI_PURE_NATIVE
 #define VMI_SITE(native) native "\n\t"
 #else
+// A native site executes as the pure-native build would: a short native instruction is
+// lengthened to VMI_SITE_MIN_BYTES with redundant CS-segment prefixes (ignored in 64-bit mode,
+// SDM vol. 1 §3.3.7.1), not followed by a NOP that the CPU, or an emulator, would also have to
+// execute. The native code is assembled once in a discarded section to learn its length
+// first. An empty native becomes one 5-byte NOP. gas evaluates a true comparison as -1.
 // The record joins the enclosing function's COMDAT group ("a?"), so an inline op that the
 // compiler emits out of line in several objects leaves one record, not a dangling one.
-// The padding is one multi-byte NOP (.nops), so a native site executes a single extra
-// instruction at most. gas evaluates a true comparison as -1, hence the leading minus.
+#define VMI_SITE_LEN "(665b - 664b)"
+#define VMI_SITE_MIN VMI_STRINGIFY(VMI_SITE_MIN_BYTES)
 #define VMI_SITE(native)                                                                           \
-    "661:\n\t" native "\n662:\n\t"                                                                 \
-    ".nops -((" VMI_STRINGIFY(VMI_SITE_MIN_BYTES) " - (662b - 661b)) > 0) * ("                     \
-    VMI_STRINGIFY(VMI_SITE_MIN_BYTES) " - (662b - 661b))\n"                                        \
-    "663:\n\t"                                                                                     \
-    ".pushsection .vmi_sites, \"a?\"\n\t"                                                           \
+    ".pushsection .discard.vmi_site_length\n\t"                                                   \
+    "664:\n\t" native "\n665:\n\t"                                                               \
+    ".popsection\n\t"                                                                             \
+    "661:\n\t"                                                                                    \
+    ".fill (" VMI_SITE_LEN " > 0) * (" VMI_SITE_LEN " < " VMI_SITE_MIN ") * (" VMI_SITE_MIN        \
+    " - " VMI_SITE_LEN "), 1, 0x2e\n\t" native "\n\t"                                            \
+    ".nops -(" VMI_SITE_LEN " == 0) * " VMI_SITE_MIN "\n"                                          \
+    "663:\n\t"                                                                                    \
+    ".pushsection .vmi_sites, \"a?\"\n\t"                                                         \
     ".balign 4\n\t"                                                                                \
     ".long 661b - .\n\t"                                                                           \
     ".short %c[vmi_call]\n\t"                                                                      \

@@ -16,8 +16,9 @@ import struct
 import subprocess
 import sys
 
+# objdump prints legacy prefixes first ("cs cli" at a lengthened native site).
 PRIVILEGED = re.compile(
-    r"^(cli|sti|hlt|lgdt|lidt|lldt|ltr|sgdt|sidt|invlpg|invd|wbinvd|rdmsr|wrmsr|rdpmc|"
+    r"^(?:(?:cs|ds|es|ss|data16|addr32|rex\S*)\s+)*(cli|sti|hlt|lgdt|lidt|lldt|ltr|sgdt|sidt|invlpg|invd|wbinvd|rdmsr|wrmsr|rdpmc|"
     r"in|ins[bwl]?|out|outs[bwl]?|iretq?|sysretq?|sysexit|swapgs|clts|lmsw|cpuid|pushfq?|popfq?|"
     r"mov\s+%[cd]r\d|mov\s+\S+,%[cd]r\d)\b")
 ASM_IN_SOURCE = re.compile(r"\basm\b|__asm__")
