@@ -10,7 +10,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -21,6 +23,7 @@ constexpr const char* kUsage = R"(usage: vmi <command> [args]
 
 commands:
   run [KERNEL] [options]   boot a PVH kernel (see `vmi run --help`)
+  bench [options]          run the benchmark suite (bench/run; see `vmi bench --help`)
 
 options:
   -h, --help               show this help
@@ -131,6 +134,17 @@ int cmd_run(const std::vector<std::string_view>& args) {
 
 } // namespace
 
+// `vmi bench`: the harness lives in the source tree (bench/run, Python), which a build knows.
+int cmd_bench(int argc, char** argv) {
+    const std::string harness = VMI_SOURCE_DIR "/bench/run";
+    std::vector<char*> args{const_cast<char*>(harness.c_str())};
+    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+    args.push_back(nullptr);
+    execv(harness.c_str(), args.data());
+    std::fprintf(stderr, "vmi: cannot run %s: %s\n", harness.c_str(), std::strerror(errno));
+    return vmm::exit_code::kNoInput;
+}
+
 int main(int argc, char** argv) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
     if (args.empty()) {
@@ -148,6 +162,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (cmd == "run") return cmd_run(args);
+    if (cmd == "bench") return cmd_bench(argc, argv);
     std::fprintf(stderr, "vmi: unknown command '%.*s' (see vmi --help)\n",
                  static_cast<int>(cmd.size()), cmd.data());
     return vmm::exit_code::kUsage;
