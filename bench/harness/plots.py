@@ -74,6 +74,18 @@ def _chart(out_dir, name, body, size=(1100, 520)):
     return ([] if err else [f"{name}.png", f"{name}.svg"]), err
 
 
+
+def _errorbar_plot(data_file, titles, first_color):
+    """A gnuplot `plot` of grouped error bars: column triples (value, low, high) per series."""
+    plot = []
+    for i, title in enumerate(titles):
+        c = 2 + 3 * i
+        src = f"'{data_file}'" if i == 0 else "''"
+        xt = ":xtic(1)" if i == 0 else ""
+        plot.append(f"{src} using {c}:{c + 1}:{c + 2}{xt} title '{title}' "
+                    f"lc rgb '{COLORS[first_color + i]}'")
+    return "plot " + ", \\\n     ".join(plot)
+
 def draw(data, out_dir):
     """Returns (chart file names, error or None). No gnuplot: no charts, an error message."""
     if not shutil.which("gnuplot"):
@@ -99,14 +111,7 @@ def draw(data, out_dir):
         body = _common("Cycles per operation (median; bars: min-max over repetitions)",
                        "host TSC cycles per operation (log)", True)
         body.append("set style histogram errorbars gap 1.5 lw 1")
-        plot = []
-        for i, (e, title) in enumerate(series):
-            c = 2 + 3 * i
-            src = "'cycles.dat'" if i == 0 else "''"
-            xt = ":xtic(1)" if i == 0 else ""
-            plot.append(f"{src} using {c}:{c + 1}:{c + 2}{xt} title '{title}' "
-                        f"lc rgb '{COLORS[i]}'")
-        body.append("plot " + ", \\\n     ".join(plot))
+        body.append(_errorbar_plot("cycles.dat", [t for _, t in series], 0))
         f, err = _chart(out_dir, "cycles", body)
         files += f
         errors += [err] if err else []
@@ -148,14 +153,7 @@ def draw(data, out_dir):
                  "set label 'target: +1 %' at graph 0.99, first 1 right offset 0,1.2 "
                  "tc rgb 'red' noenhanced",
                  "set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb 'black'"]
-        plot = []
-        for i, (k, title) in enumerate(layer):
-            c = 2 + 3 * i
-            src = "'layer.dat'" if i == 0 else "''"
-            xt = ":xtic(1)" if i == 0 else ""
-            plot.append(f"{src} using {c}:{c + 1}:{c + 2}{xt} title '{title}' "
-                        f"lc rgb '{COLORS[i + 2]}'")
-        body.append("plot " + ", \\\n     ".join(plot))
+        body.append(_errorbar_plot("layer.dat", [t for _, t in layer], 2))
         f, err = _chart(out_dir, "layer", body)
         files += f
         errors += [err] if err else []

@@ -2,6 +2,7 @@
 // (docs/spec.md §3.4). The VMM must never write outside the window (ASan: a heap buffer of
 // exactly that size), must copy what it does not fill unchanged, and must keep the image's
 // 8-bit sum as it was, so that a valid ROM stays valid and a corrupt one stays corrupt.
+#include "fuzz_support.hpp"
 #include "rom/rom_image.hpp"
 #include "vmi/rom_validate.hpp"
 
@@ -17,24 +18,11 @@
 
 namespace {
 
-void check(bool ok) {
-    if (!ok) std::abort();
-}
+using fuzz::check;
+using fuzz::byte_sum;
+using fuzz::load32;
 
 constexpr std::size_t kWindow = VMI_ROM_SCAN_END - VMI_ROM_SCAN_START;
-
-std::uint32_t load32(const std::uint8_t* p) {
-    std::uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
-std::uint8_t byte_sum(const std::uint8_t* p, std::size_t len) {
-    std::uint8_t sum = 0;
-    for (std::size_t i = 0; i < len; ++i)
-        sum = static_cast<std::uint8_t>(sum + p[i]);
-    return sum;
-}
 
 const vmm::RomFacts& facts() {
     static const vmm::RomFacts f = [] {

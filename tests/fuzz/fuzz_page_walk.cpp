@@ -5,6 +5,7 @@
 // Input: cr0, cr3, cr4, efer, gva (8 bytes each, little-endian), length (2), mode (1), then
 // guest-physical memory from address 0 (low RAM, at most 640 KiB). Mode bit 0 forces 4-level
 // long-mode paging on, bit 1 keeps cr3 inside the bytes given, so that most inputs walk tables.
+#include "fuzz_support.hpp"
 #include "memory/guest_memory.hpp"
 #include "memory/page_walk.hpp"
 
@@ -18,9 +19,7 @@
 
 namespace {
 
-void check(bool ok) {
-    if (!ok) std::abort();
-}
+using fuzz::check;
 
 constexpr std::uint64_t kCr0Pg = 1ull << 31;
 constexpr std::uint64_t kCr0Pe = 1;

@@ -1,5 +1,6 @@
 // libFuzzer target: a hostile kernel image through the PVH ELF parser and, when it parses,
 // the loader. Beyond "no crash", checks that what parsed keeps the parser's promises.
+#include "fuzz_support.hpp"
 #include "loader/pvh_elf.hpp"
 #include "memory/guest_memory.hpp"
 
@@ -11,10 +12,7 @@
 
 namespace {
 
-// abort() makes libFuzzer save the input as a crash.
-void check(bool ok) {
-    if (!ok) std::abort();
-}
+using fuzz::check;
 
 // Above GuestMemory::kMinSize so images that fit exercise the copy, small enough that most
 // random segments do not.

@@ -2,6 +2,7 @@
 // (docs/spec.md §8). Beyond "no crash and no read outside the window" (ASan: libFuzzer's
 // buffer is exactly the input), checks that an accepted image keeps the validator's promises,
 // which the kernel relies on when it reads the call table and jumps to the entries.
+#include "fuzz_support.hpp"
 #include "vmi/rom_validate.hpp"
 
 #include <algorithm>
@@ -14,24 +15,11 @@
 
 namespace {
 
+using fuzz::check;
+using fuzz::byte_sum;
+using fuzz::load32;
+
 // abort() makes libFuzzer save the input as a crash.
-void check(bool ok) {
-    if (!ok) std::abort();
-}
-
-std::uint32_t load32(const std::uint8_t* p) {
-    std::uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
-std::uint8_t byte_sum(const std::uint8_t* p, std::size_t len) {
-    std::uint8_t sum = 0;
-    for (std::size_t i = 0; i < len; ++i)
-        sum = static_cast<std::uint8_t>(sum + p[i]);
-    return sum;
-}
-
 void validate(const std::uint8_t* image, std::size_t window) {
     vmi::RomInfo info{};
     const vmi::RomCheck result = vmi::validate_rom(image, window, info);

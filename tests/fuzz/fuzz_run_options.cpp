@@ -1,5 +1,6 @@
 // libFuzzer target: `vmi run` argument parsing. The input is split on NUL into arguments, the
 // way argv arrives.
+#include "fuzz_support.hpp"
 #include "cli/run_options.hpp"
 
 #include <cstddef>
@@ -11,9 +12,7 @@
 
 namespace {
 
-void check(bool ok) {
-    if (!ok) std::abort();
-}
+using fuzz::check;
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
