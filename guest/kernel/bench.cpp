@@ -17,7 +17,8 @@ void hypervisor_name(char out[13]) {
     const auto l1 = vmi::cpuid(1);
     if (!(l1.ecx & (1u << 31))) {
         const char none[] = "none";
-        for (unsigned i = 0; i < sizeof none; ++i) out[i] = none[i];
+        for (unsigned i = 0; i < sizeof none; ++i)
+            out[i] = none[i];
         return;
     }
     const auto h = vmi::cpuid(0x40000000);
@@ -32,7 +33,9 @@ void hypervisor_name(char out[13]) {
 const char* g_rom_name = "none";
 uint64_t g_iterations; // iterations=N from the command line, 0 for each benchmark's default
 
-uint64_t iterations_or(uint64_t fallback) { return g_iterations ? g_iterations : fallback; }
+uint64_t iterations_or(uint64_t fallback) {
+    return g_iterations ? g_iterations : fallback;
+}
 
 // Console throughput: 64 KiB through vmi::console_write in 4 KiB writes, as a console driver
 // flushing a page-sized buffer would issue them (64-byte lines of text).
@@ -55,7 +58,8 @@ template <typename Op> void bench_op(const char* name, uint64_t n, Op op) {
     n = iterations_or(n);
     op();
     const uint64_t start = vmi::get_cycle_counter(VMI_CYCLES_REAL);
-    for (uint64_t i = 0; i < n; ++i) op();
+    for (uint64_t i = 0; i < n; ++i)
+        op();
     const uint64_t cycles = vmi::get_cycle_counter(VMI_CYCLES_REAL) - start;
     report_benchmark(name, cycles, n, "call");
 }
@@ -115,15 +119,24 @@ struct Benchmark {
 };
 
 constexpr Benchmark kBenchmarks[] = {
-    {"console", bench_console},  {"cpuid", bench_cpuid},     {"time", bench_time},
-    {"trap", bench_trap},        {"portread", bench_portread}, {"ptemod", bench_ptemod},
-    {"syscall", nullptr},        {"callret", nullptr},       {"pagefault", nullptr},
-    {"mmap", nullptr},           {"div0", nullptr},          {"forkwait", nullptr},
+    {"console", bench_console},
+    {"cpuid", bench_cpuid},
+    {"time", bench_time},
+    {"trap", bench_trap},
+    {"portread", bench_portread},
+    {"ptemod", bench_ptemod},
+    {"syscall", nullptr},
+    {"callret", nullptr},
+    {"pagefault", nullptr},
+    {"mmap", nullptr},
+    {"div0", nullptr},
+    {"forkwait", nullptr},
     {"ctxsw", nullptr},
 };
 
 void append(char* out, size_t size, size_t& len, const char* s) {
-    while (*s && len + 1 < size) out[len++] = *s++;
+    while (*s && len + 1 < size)
+        out[len++] = *s++;
     out[len] = 0;
 }
 
@@ -157,7 +170,8 @@ int run_benchmarks(const char* list, const char* rom_name, uint64_t iterations, 
     }
     if (!all) {
         int requested = 1;
-        for (const char* p = list; *p; ++p) requested += *p == ',';
+        for (const char* p = list; *p; ++p)
+            requested += *p == ',';
         if (requested != matched) {
             print("FAIL: unknown benchmark in '%s'\n", list);
             return requested - matched;

@@ -4,14 +4,14 @@
 #include "boot_report.hpp"
 #include "cmdline.hpp"
 #include "console.hpp"
-#include "proc/process.hpp"
 #include "events.hpp"
 #include "mm/mm.hpp"
+#include "proc/process.hpp"
 #include "selftest.hpp"
 
 #include <vmi/boot.hpp>
-#include <vmi/pvh.hpp>
 #include <vmi/ops.hpp>
+#include <vmi/pvh.hpp>
 #include <vmi/runtime.hpp>
 
 extern "C" const vmi_site __vmi_sites_start[];
@@ -26,7 +26,8 @@ alignas(4096) uint8_t g_rom_state[4096];
 #endif
 
 const char* command_line(uint64_t start_info_phys) {
-    const auto* si = static_cast<const vmi::pvh::StartInfo*>(vmi::boot::phys_to_virt(start_info_phys));
+    const auto* si =
+        static_cast<const vmi::pvh::StartInfo*>(vmi::boot::phys_to_virt(start_info_phys));
     if (si->magic != vmi::pvh::kStartInfoMagic || si->cmdline_paddr == 0 ||
         si->cmdline_paddr >= vmi::boot::kBootMapBytes)
         return "";
@@ -56,7 +57,9 @@ int g_kernel_failures;
 }
 
 // Process 1's exit ends the run; its status adds to the kernel's own failures.
-void on_init_exit(int status) { finish(status); }
+void on_init_exit(int status) {
+    finish(status);
+}
 
 // Hands the CPU to user mode: init runs `arg` (guest/user/init.cpp), preempted every 10 ms.
 [[noreturn]] void start_processes(const char* arg) {
@@ -68,7 +71,8 @@ void on_init_exit(int status) { finish(status); }
 
 uint64_t parse_u64(const char* s) {
     uint64_t v = 0;
-    for (; *s >= '0' && *s <= '9'; ++s) v = v * 10 + static_cast<uint64_t>(*s - '0');
+    for (; *s >= '0' && *s <= '9'; ++s)
+        v = v * 10 + static_cast<uint64_t>(*s - '0');
     return v;
 }
 
@@ -107,10 +111,10 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
 
     char run[128];
     char iterations_text[24];
-    const uint64_t iterations = cmdline_value(cmdline, "iterations", iterations_text,
-                                              sizeof iterations_text)
-                                    ? parse_u64(iterations_text)
-                                    : 0;
+    const uint64_t iterations =
+        cmdline_value(cmdline, "iterations", iterations_text, sizeof iterations_text)
+            ? parse_u64(iterations_text)
+            : 0;
     const char* rom = report.outcome == vmi::Outcome::Bound ? report.rom_name : "none";
     if (!cmdline_value(cmdline, "run", run, sizeof run)) {
         print_facts(report);
@@ -128,10 +132,12 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
         // init runs each user-level benchmark: "bench:a,b[:N]".
         char arg[200] = "bench:";
         size_t n = 6;
-        for (const char* p = user; *p && n + 1 < sizeof arg; ++p) arg[n++] = *p;
+        for (const char* p = user; *p && n + 1 < sizeof arg; ++p)
+            arg[n++] = *p;
         if (iterations) {
             arg[n++] = ':';
-            for (const char* p = iterations_text; *p && n + 1 < sizeof arg; ++p) arg[n++] = *p;
+            for (const char* p = iterations_text; *p && n + 1 < sizeof arg; ++p)
+                arg[n++] = *p;
         }
         arg[n] = 0;
         start_processes(arg);

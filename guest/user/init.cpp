@@ -37,10 +37,12 @@ int main(const char* arg) {
     while (*p && *p != ':') {
         char one[64];
         size_t n = 0;
-        while (*p && *p != ',' && *p != ':' && n < 31) one[n++] = *p++;
+        while (*p && *p != ',' && *p != ':' && n < 31)
+            one[n++] = *p++;
         if (iterations) {
             one[n++] = ':';
-            for (const char* q = iterations; *q && n < sizeof one - 1; ++q) one[n++] = *q;
+            for (const char* q = iterations; *q && n < sizeof one - 1; ++q)
+                one[n++] = *q;
         }
         one[n] = 0;
         failed += run("ubench", one);

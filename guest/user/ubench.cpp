@@ -10,7 +10,9 @@ constexpr uint64_t kPage = 4096;
 volatile uint64_t g_faults;
 uint64_t g_resume;
 
-[[gnu::noinline]] void empty_call() { asm volatile(""); }
+[[gnu::noinline]] void empty_call() {
+    asm volatile("");
+}
 
 void on_fault(uint64_t, uint64_t) {
     g_faults = g_faults + 1;
@@ -19,13 +21,15 @@ void on_fault(uint64_t, uint64_t) {
 
 uint64_t bench_syscall(uint64_t n) {
     const uint64_t t = rdtsc();
-    for (uint64_t i = 0; i < n; ++i) getpid();
+    for (uint64_t i = 0; i < n; ++i)
+        getpid();
     return rdtsc() - t;
 }
 
 uint64_t bench_callret(uint64_t n) {
     const uint64_t t = rdtsc();
-    for (uint64_t i = 0; i < n; ++i) empty_call();
+    for (uint64_t i = 0; i < n; ++i)
+        empty_call();
     return rdtsc() - t;
 }
 
@@ -34,7 +38,8 @@ uint64_t bench_pagefault(uint64_t n) {
     auto* p = static_cast<volatile uint8_t*>(mmap(n * kPage));
     if (!p) return 0;
     const uint64_t t = rdtsc();
-    for (uint64_t i = 0; i < n; ++i) p[i * kPage] = 1;
+    for (uint64_t i = 0; i < n; ++i)
+        p[i * kPage] = 1;
     const uint64_t c = rdtsc() - t;
     munmap(const_cast<uint8_t*>(p), n * kPage);
     return c;
@@ -88,11 +93,13 @@ uint64_t bench_forkwait(uint64_t n) {
 uint64_t bench_ctxsw(uint64_t n) {
     const long pid = fork();
     if (pid == 0) {
-        for (uint64_t i = 0; i < n; ++i) yield();
+        for (uint64_t i = 0; i < n; ++i)
+            yield();
         exit(0);
     }
     const uint64_t t = rdtsc();
-    for (uint64_t i = 0; i < n; ++i) yield();
+    for (uint64_t i = 0; i < n; ++i)
+        yield();
     const uint64_t c = rdtsc() - t;
     int status;
     wait(&status);
@@ -106,7 +113,7 @@ struct Bench {
 };
 
 constexpr Bench kBenches[] = {
-    {"syscall", bench_syscall, 2000},   {"callret", bench_callret, 10000000},
+    {"syscall", bench_syscall, 2000},    {"callret", bench_callret, 10000000},
     {"pagefault", bench_pagefault, 500}, {"mmap", bench_mmap, 300},
     {"div0", bench_div0, 500},           {"forkwait", bench_forkwait, 40000},
     {"ctxsw", bench_ctxsw, 500},

@@ -43,7 +43,8 @@ void test_memory() {
     auto* p = static_cast<volatile uint64_t*>(mmap(3 * kPage));
     check(p != nullptr, "mmap returns memory");
     bool zero = true;
-    for (uint64_t i = 0; p && i < 3 * kPage / 8; i += 512) zero = zero && p[i] == 0;
+    for (uint64_t i = 0; p && i < 3 * kPage / 8; i += 512)
+        zero = zero && p[i] == 0;
     check(zero, "mmap memory reads as zero");
     if (p) p[1000] = 0x1234;
     check(p && p[1000] == 0x1234, "mmap memory keeps what is written");
@@ -111,7 +112,8 @@ void test_scheduler() {
     const uint64_t work = 300000000;
     auto spin = [](uint64_t n) {
         volatile uint64_t x = 0;
-        for (uint64_t i = 0; i < n; ++i) x = x + i;
+        for (uint64_t i = 0; i < n; ++i)
+            x = x + i;
     };
     const uint64_t t0 = rdtsc();
     spin(work);

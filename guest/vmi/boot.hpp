@@ -10,7 +10,9 @@ namespace vmi::boot {
 inline constexpr uint64_t kKernelBase = 0xffffffff80000000ull;
 inline constexpr uint64_t kBootMapBytes = 1ull << 30;
 
-inline void* phys_to_virt(uint64_t phys) { return reinterpret_cast<void*>(phys + kKernelBase); }
+inline void* phys_to_virt(uint64_t phys) {
+    return reinterpret_cast<void*>(phys + kKernelBase);
+}
 inline uint64_t virt_to_phys(const void* virt) {
     return reinterpret_cast<uint64_t>(virt) - kKernelBase;
 }

@@ -69,7 +69,8 @@ uint64_t cycle_frequency() {
 } // namespace
 
 extern "C" void vmi_native_console_write_impl(const char* buf, uint64_t len) {
-    for (uint64_t i = 0; i < len; ++i) uart_put(static_cast<uint8_t>(buf[i]));
+    for (uint64_t i = 0; i < len; ++i)
+        uart_put(static_cast<uint8_t>(buf[i]));
 }
 
 // Read directly by vmi_native_cycle_frequency (native.S) once known.

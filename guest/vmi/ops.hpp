@@ -37,11 +37,11 @@ inline void wrmsr(uint32_t msr, uint64_t value) {
 #define VMI_DEFINE_CR(n, GET, SET)                                                                 \
     inline uint64_t get_cr##n() {                                                                  \
         uint64_t v;                                                                                \
-        asm volatile(VMI_SITE("mov %%cr" #n ", %%rax") : "=a"(v) : VMI_CALL_OPERAND(GET));        \
+        asm volatile(VMI_SITE("mov %%cr" #n ", %%rax") : "=a"(v) : VMI_CALL_OPERAND(GET));         \
         return v;                                                                                  \
     }                                                                                              \
     inline void set_cr##n(uint64_t v) {                                                            \
-        asm volatile(VMI_SITE("mov %%rdi, %%cr" #n)::"D"(v), VMI_CALL_OPERAND(SET) : "memory");   \
+        asm volatile(VMI_SITE("mov %%rdi, %%cr" #n)::"D"(v), VMI_CALL_OPERAND(SET) : "memory");    \
     }
 VMI_DEFINE_CR(0, GET_CR0, SET_CR0)
 VMI_DEFINE_CR(2, GET_CR2, SET_CR2)
@@ -82,7 +82,9 @@ inline void disable_interrupts() {
 }
 inline uint64_t get_interrupt_mask() {
     uint64_t flags;
-    asm volatile(VMI_SITE("pushfq; pop %%rax") : "=a"(flags) : VMI_CALL_OPERAND(GET_INTERRUPT_MASK));
+    asm volatile(VMI_SITE("pushfq; pop %%rax")
+                 : "=a"(flags)
+                 : VMI_CALL_OPERAND(GET_INTERRUPT_MASK));
     return flags;
 }
 inline void set_interrupt_mask(uint64_t flags) {
@@ -125,7 +127,9 @@ inline void update_kernel_stack(uint64_t top) {
                  : "memory");
 }
 
-inline void halt() { asm volatile(VMI_SITE("hlt")::VMI_CALL_OPERAND(HALT) : "memory"); }
+inline void halt() {
+    asm volatile(VMI_SITE("hlt")::VMI_CALL_OPERAND(HALT) : "memory");
+}
 
 [[noreturn]] inline void reboot() {
     asm volatile(VMI_SITE("call vmi_native_reboot")::VMI_CALL_OPERAND(REBOOT) : "memory");

@@ -23,7 +23,8 @@ constexpr uint8_t kNops[9][9] = {
 void fill_nops(uint8_t* p, uint32_t length) {
     while (length > 0) {
         const uint32_t n = length < 9 ? length : 9;
-        for (uint32_t i = 0; i < n; ++i) p[i] = kNops[n - 1][i];
+        for (uint32_t i = 0; i < n; ++i)
+            p[i] = kNops[n - 1][i];
         p += n;
         length -= n;
     }
@@ -33,9 +34,13 @@ PatchResult patch_site(uint8_t* site, uint8_t length, uint64_t site_addr, Bindin
                        uint64_t target) {
     if (length < VMI_SITE_MIN_BYTES) return PatchResult::SiteTooShort;
     switch (binding) {
-    case Binding::Native: return PatchResult::Ok;
-    case Binding::Nop: fill_nops(site, length); return PatchResult::Ok;
-    case Binding::Call: break;
+    case Binding::Native:
+        return PatchResult::Ok;
+    case Binding::Nop:
+        fill_nops(site, length);
+        return PatchResult::Ok;
+    case Binding::Call:
+        break;
     }
     // Two's-complement difference; in range iff it survives the round trip through int32.
     const int64_t rel = static_cast<int64_t>(target - (site_addr + 5));

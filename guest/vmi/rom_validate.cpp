@@ -11,7 +11,9 @@ namespace {
 uint32_t load32(const uint8_t* p) {
     return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
-uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
+uint16_t load16(const uint8_t* p) {
+    return static_cast<uint16_t>(p[0] | p[1] << 8);
+}
 
 bool range_ok(uint32_t offset, uint64_t len, uint32_t size) {
     return offset <= size && len <= size - offset;
@@ -49,7 +51,8 @@ uint8_t byte_sum(const uint8_t* image, uint32_t size) {
     }
     uint32_t sum = static_cast<uint32_t>((lanes & 0xffff) + ((lanes >> 16) & 0xffff) +
                                          ((lanes >> 32) & 0xffff) + ((lanes >> 48) & 0xffff));
-    for (; i < size; ++i) sum += image[i];
+    for (; i < size; ++i)
+        sum += image[i];
     return static_cast<uint8_t>(sum);
 }
 
@@ -59,18 +62,30 @@ uint8_t byte_sum(const uint8_t* image, uint32_t size) {
 
 const char* rom_check_reason(RomCheck check) {
     switch (check) {
-    case RomCheck::Ok: return "ok";
-    case RomCheck::NoOptionRom: return "no option ROM";
-    case RomCheck::BadLength: return "bad ROM length";
-    case RomCheck::NotVmi: return "bad signature";
-    case RomCheck::TooSmall: return "image smaller than the VMI header";
-    case RomCheck::BadChecksum: return "checksum mismatch";
-    case RomCheck::MajorMismatch: return "unsupported ABI major version";
-    case RomCheck::BadHeaderSize: return "bad header size";
-    case RomCheck::CallTableBounds: return "call table out of bounds";
-    case RomCheck::EntryOutOfBounds: return "entry offset outside the image";
-    case RomCheck::DataAreaBounds: return "data area out of bounds";
-    case RomCheck::BadString: return "bad name or license string";
+    case RomCheck::Ok:
+        return "ok";
+    case RomCheck::NoOptionRom:
+        return "no option ROM";
+    case RomCheck::BadLength:
+        return "bad ROM length";
+    case RomCheck::NotVmi:
+        return "bad signature";
+    case RomCheck::TooSmall:
+        return "image smaller than the VMI header";
+    case RomCheck::BadChecksum:
+        return "checksum mismatch";
+    case RomCheck::MajorMismatch:
+        return "unsupported ABI major version";
+    case RomCheck::BadHeaderSize:
+        return "bad header size";
+    case RomCheck::CallTableBounds:
+        return "call table out of bounds";
+    case RomCheck::EntryOutOfBounds:
+        return "entry offset outside the image";
+    case RomCheck::DataAreaBounds:
+        return "data area out of bounds";
+    case RomCheck::BadString:
+        return "bad name or license string";
     }
     return "unknown";
 }

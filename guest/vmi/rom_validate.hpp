@@ -9,26 +9,26 @@ namespace vmi {
 
 enum class RomCheck : uint8_t {
     Ok,
-    NoOptionRom,       // no 0x55 0xAA here
-    BadLength,         // zero length or longer than the scan window
-    NotVmi,            // an option ROM without the VMI-64 signature
-    TooSmall,          // shorter than the VMI-64 header
-    BadChecksum,       // 8-bit sum not zero
-    MajorMismatch,     // ABI major differs from the kernel's
-    BadHeaderSize,     // header_size too small or beyond the image
-    CallTableBounds,   // call table outside the image or misaligned
-    EntryOutOfBounds,  // init/reloc/call entry outside the image's code
-    DataAreaBounds,    // data area outside the image
-    BadString,         // name or license not a short NUL-terminated string in the image
+    NoOptionRom,      // no 0x55 0xAA here
+    BadLength,        // zero length or longer than the scan window
+    NotVmi,           // an option ROM without the VMI-64 signature
+    TooSmall,         // shorter than the VMI-64 header
+    BadChecksum,      // 8-bit sum not zero
+    MajorMismatch,    // ABI major differs from the kernel's
+    BadHeaderSize,    // header_size too small or beyond the image
+    CallTableBounds,  // call table outside the image or misaligned
+    EntryOutOfBounds, // init/reloc/call entry outside the image's code
+    DataAreaBounds,   // data area outside the image
+    BadString,        // name or license not a short NUL-terminated string in the image
 };
 
 const char* rom_check_reason(RomCheck check);
 
 struct RomInfo {
-    uint32_t size;            // bytes, rom_length * 512
+    uint32_t size; // bytes, rom_length * 512
     uint16_t abi_major, abi_minor;
-    uint32_t call_count;      // entries the kernel may consult (min of ROM's and kernel's)
-    const char* name;         // inside the image
+    uint32_t call_count; // entries the kernel may consult (min of ROM's and kernel's)
+    const char* name;    // inside the image
 };
 
 // Checks everything the kernel relies on before it jumps into the image. `window` bytes are

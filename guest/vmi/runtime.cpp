@@ -57,7 +57,9 @@ void serialize() {
 
 } // namespace
 
-const RomInfo* bound_rom() { return g_bound ? &g_rom : nullptr; }
+const RomInfo* bound_rom() {
+    return g_bound ? &g_rom : nullptr;
+}
 
 Binding binding(uint32_t call) {
     return g_bound && call < VMI_CALL_COUNT ? g_binding[call] : Binding::Native;
@@ -65,19 +67,27 @@ Binding binding(uint32_t call) {
 
 const char* status_name(uint32_t status) {
     switch (status) {
-    case VMI_OK: return "ok";
-    case VMI_ERR_NO_HYPERVISOR: return "no hypervisor";
-    case VMI_ERR_VERSION: return "version not supported";
-    case VMI_ERR_INVALID: return "invalid argument";
-    case VMI_ERR_UNSUPPORTED: return "unsupported";
-    case VMI_ERR_FAULT: return "fault";
-    default: return "unknown status";
+    case VMI_OK:
+        return "ok";
+    case VMI_ERR_NO_HYPERVISOR:
+        return "no hypervisor";
+    case VMI_ERR_VERSION:
+        return "version not supported";
+    case VMI_ERR_INVALID:
+        return "invalid argument";
+    case VMI_ERR_UNSUPPORTED:
+        return "unsupported";
+    case VMI_ERR_FAULT:
+        return "fault";
+    default:
+        return "unknown status";
     }
 }
 
 Report bind(const BindParams& params) {
     Report report;
-    for (const vmi_site* s = params.sites_begin; s < params.sites_end; ++s) ++report.sites;
+    for (const vmi_site* s = params.sites_begin; s < params.sites_end; ++s)
+        ++report.sites;
     report.calls_native = VMI_CALL_COUNT;
 
     const Candidate rom = scan(params, report);

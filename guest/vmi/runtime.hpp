@@ -11,8 +11,8 @@
 namespace vmi {
 
 struct BindParams {
-    uint64_t phys_offset;     // virtual = physical + phys_offset for the ROM scan window
-    void* state_page;         // zeroed, writable, for the ROM's own state
+    uint64_t phys_offset; // virtual = physical + phys_offset for the ROM scan window
+    void* state_page;     // zeroed, writable, for the ROM's own state
     uint64_t state_phys;
     uint64_t state_size;
     const vmi_site* sites_begin;
@@ -20,10 +20,10 @@ struct BindParams {
 };
 
 enum class Outcome : uint8_t {
-    Bound,       // a ROM is in use
-    NoRom,       // nothing with the VMI signature in the scan window
-    Rejected,    // a VMI ROM failed validation
-    InitFailed,  // a valid ROM's init returned an error
+    Bound,      // a ROM is in use
+    NoRom,      // nothing with the VMI signature in the scan window
+    Rejected,   // a VMI ROM failed validation
+    InitFailed, // a valid ROM's init returned an error
 };
 
 struct Report {

@@ -25,15 +25,15 @@
 #define VMI_SITE_LEN "(665b - 664b)"
 #define VMI_SITE_MIN VMI_STRINGIFY(VMI_SITE_MIN_BYTES)
 #define VMI_SITE(native)                                                                           \
-    ".pushsection .discard.vmi_site_length\n\t"                                                   \
-    "664:\n\t" native "\n665:\n\t"                                                               \
-    ".popsection\n\t"                                                                             \
-    "661:\n\t"                                                                                    \
+    ".pushsection .discard.vmi_site_length\n\t"                                                    \
+    "664:\n\t" native "\n665:\n\t"                                                                 \
+    ".popsection\n\t"                                                                              \
+    "661:\n\t"                                                                                     \
     ".fill (" VMI_SITE_LEN " > 0) * (" VMI_SITE_LEN " < " VMI_SITE_MIN ") * (" VMI_SITE_MIN        \
-    " - " VMI_SITE_LEN "), 1, 0x2e\n\t" native "\n\t"                                            \
+    " - " VMI_SITE_LEN "), 1, 0x2e\n\t" native "\n\t"                                              \
     ".nops -(" VMI_SITE_LEN " == 0) * " VMI_SITE_MIN "\n"                                          \
-    "663:\n\t"                                                                                    \
-    ".pushsection .vmi_sites, \"a?\"\n\t"                                                         \
+    "663:\n\t"                                                                                     \
+    ".pushsection .vmi_sites, \"a?\"\n\t"                                                          \
     ".balign 4\n\t"                                                                                \
     ".long 661b - .\n\t"                                                                           \
     ".short %c[vmi_call]\n\t"                                                                      \

@@ -7,6 +7,7 @@
  * pads the native instructions to VMI_SITE_MIN_BYTES with one multi-byte NOP and records the
  * site in .vmi_sites, so that the runtime binds it like a site in C++ code. With
  * VMI_PURE_NATIVE only the native instructions remain. Sites do not nest. */
+/* clang-format off */
 #ifndef VMI_SITE_ASM_H
 #define VMI_SITE_ASM_H
 

@@ -6,14 +6,14 @@
 
 #define VMM_HC_PORT_BASE 0x560
 #define VMM_HC_PORT_COUNT 8
-#define VMM_HC_PORT_PROBE 0x560    /* in: eax = VMM_HC_MAGIC */
-#define VMM_HC_PORT_CONSOLE 0x561  /* in: rdi = buffer (guest virtual), rsi = length; eax = status */
-#define VMM_HC_PORT_SHUTDOWN 0x562 /* out: eax = guest status; the VMM stops */
-#define VMM_HC_PORT_REBOOT 0x563   /* out: the VMM stops, reporting a reboot request */
+#define VMM_HC_PORT_PROBE 0x560     /* in: eax = VMM_HC_MAGIC */
+#define VMM_HC_PORT_CONSOLE 0x561   /* in: rdi = buffer (virtual), rsi = length; eax = status */
+#define VMM_HC_PORT_SHUTDOWN 0x562  /* out: eax = guest status; the VMM stops */
+#define VMM_HC_PORT_REBOOT 0x563    /* out: the VMM stops, reporting a reboot request */
 #define VMM_HC_PORT_ZERO_PAGE 0x564 /* in: rsi = physical page; eax = status */
-#define VMM_HC_PORT_COPY_PAGE 0x565 /* in: r8 = physical destination, rcx = source; eax = status */
+#define VMM_HC_PORT_COPY_PAGE 0x565 /* in: r8 = physical dst, rcx = physical src; eax = status */
 
-#define VMM_HC_MAGIC 0x4d4d5648u   /* "HVMM" */
+#define VMM_HC_MAGIC 0x4d4d5648u      /* "HVMM" */
 #define VMM_HC_CONSOLE_MAX (1u << 20) /* longest console write accepted at once */
 
 #endif

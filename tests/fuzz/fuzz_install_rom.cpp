@@ -18,8 +18,8 @@
 
 namespace {
 
-using fuzz::check;
 using fuzz::byte_sum;
+using fuzz::check;
 using fuzz::load32;
 
 constexpr std::size_t kWindow = VMI_ROM_SCAN_END - VMI_ROM_SCAN_START;

@@ -15,8 +15,8 @@
 
 namespace {
 
-using fuzz::check;
 using fuzz::byte_sum;
+using fuzz::check;
 using fuzz::load32;
 
 // abort() makes libFuzzer save the input as a crash.

@@ -1,7 +1,7 @@
 // libFuzzer target: `vmi run` argument parsing. The input is split on NUL into arguments, the
 // way argv arrives.
-#include "fuzz_support.hpp"
 #include "cli/run_options.hpp"
+#include "fuzz_support.hpp"
 
 #include <cstddef>
 #include <cstdint>

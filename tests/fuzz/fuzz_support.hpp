@@ -22,7 +22,8 @@ inline std::uint32_t load32(const std::uint8_t* p) {
 // The plain byte-by-byte 8-bit sum, the reference for the ROM checksum.
 inline std::uint8_t byte_sum(const std::uint8_t* p, std::size_t len) {
     std::uint8_t sum = 0;
-    for (std::size_t i = 0; i < len; ++i) sum = static_cast<std::uint8_t>(sum + p[i]);
+    for (std::size_t i = 0; i < len; ++i)
+        sum = static_cast<std::uint8_t>(sum + p[i]);
     return sum;
 }
 

@@ -3,5 +3,6 @@
 
 extern "C" int guest_main(const guest::StartInfo*) {
     guest::puts("halting with interrupts disabled\n");
-    for (;;) asm volatile("cli; hlt");
+    for (;;)
+        asm volatile("cli; hlt");
 }

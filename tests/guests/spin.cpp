@@ -3,5 +3,6 @@
 
 extern "C" int guest_main(const guest::StartInfo*) {
     guest::puts("spinning forever\n");
-    for (;;) asm volatile("pause");
+    for (;;)
+        asm volatile("pause");
 }

@@ -222,7 +222,8 @@ TEST_F(HypercallTest, ZeroPageClearsExactlyOnePage) {
     auto page = memory_->span(GuestPhysAddr(kPageA - 1), 4098).value();
     EXPECT_EQ(page[0], 'x') << "the byte before";
     EXPECT_EQ(page[4097], 'x') << "the byte after";
-    for (std::size_t i = 1; i <= 4096; ++i) ASSERT_EQ(page[i], 0) << i;
+    for (std::size_t i = 1; i <= 4096; ++i)
+        ASSERT_EQ(page[i], 0) << i;
 }
 
 TEST_F(HypercallTest, ZeroPageRefusesBadAddresses) {
@@ -241,7 +242,8 @@ TEST_F(HypercallTest, CopyPageCopiesFromR8ToRcx) {
     context_ = GuestContext{0, 0, {}, /*rcx=src*/ kPageA, /*r8=dst*/ kPageB};
     ASSERT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_OK});
     auto dst = memory_->span(GuestPhysAddr(kPageB), 4096).value();
-    for (std::uint8_t c : dst) ASSERT_EQ(c, 's');
+    for (std::uint8_t c : dst)
+        ASSERT_EQ(c, 's');
 }
 
 TEST_F(HypercallTest, CopyPageRefusesTheRomAsDestinationButReadsIt) {
@@ -254,7 +256,6 @@ TEST_F(HypercallTest, CopyPageRefusesTheRomAsDestinationButReadsIt) {
     context_ = GuestContext{0, 0, {}, std::uint64_t{64} << 20, kPageB};
     EXPECT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_ERR_FAULT});
 }
-
 
 } // namespace
 } // namespace vmm

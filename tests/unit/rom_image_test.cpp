@@ -303,7 +303,7 @@ TEST(InstallRom, DataAreaOutOfBoundsIsCopiedNotFilled) {
         {test::kFieldDataOffset, 0x48},                          // over the header
         {test::kFieldDataOffset, size - VMI_DATA_AREA_SIZE + 8}, // runs off the end
         {test::kFieldDataOffset, size},
-        {test::kFieldDataOffset, 0xfffffff8u}, // wraps a 32-bit end
+        {test::kFieldDataOffset, 0xfffffff8u},  // wraps a 32-bit end
         {test::kFieldHeaderSize, rom.data + 8}, // inside a newer ROM's larger header
     };
     for (const auto& b : breakages) {

@@ -2,10 +2,9 @@
 // programs are trusted build outputs, but the parser must still never read outside the image.
 #include "proc/elf_image.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <cstring>
+#include <gtest/gtest.h>
 #include <vector>
 
 using kernel::ElfError;
@@ -111,7 +110,8 @@ TEST(ElfImage, SegmentsMustBeSane) {
     EXPECT_EQ(parse(elf(kBase, {kText, {kBase, 0x1000, 0x10, 0x10, 6}})), ElfError::BadSegment)
         << "overlap";
     std::vector<Segment> five;
-    for (std::uint64_t i = 0; i < 5; ++i) five.push_back({kBase + i * 0x1000, 0x1000, 0x10, 0x10, 5});
+    for (std::uint64_t i = 0; i < 5; ++i)
+        five.push_back({kBase + i * 0x1000, 0x1000, 0x10, 0x10, 5});
     EXPECT_EQ(parse(elf(kBase, five)), ElfError::TooManySegments);
 }
 

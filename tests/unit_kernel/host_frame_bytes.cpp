@@ -6,7 +6,9 @@
 
 namespace kernel::mm {
 
-void zero_frame(void* page, uint64_t) { std::memset(page, 0, kPageSize); }
+void zero_frame(void* page, uint64_t) {
+    std::memset(page, 0, kPageSize);
+}
 
 void copy_frame(void* dst, const void* src, uint64_t, uint64_t) {
     std::memcpy(dst, src, kPageSize);

@@ -8,13 +8,12 @@
 #include "rom/rom_image.hpp"
 #include "support/file.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -48,7 +47,9 @@ constexpr std::uint64_t kMaxKernelBytes = 1ull << 30;
 
 // stdio's own policy: line-buffered on a terminal, block-buffered into files and pipes (a
 // flush per line costs a write(2) per line, half of a bulk console write's time).
-void write_console(std::uint8_t byte) { std::fputc(byte, stdout); }
+void write_console(std::uint8_t byte) {
+    std::fputc(byte, stdout);
+}
 
 int report(const vmm::RunOutcome& out) {
     using vmm::StopReason;
@@ -61,11 +62,16 @@ int report(const vmm::RunOutcome& out) {
     std::fprintf(stderr, "vmi: %s\n", out.detail.c_str());
     vmm::print_registers(stderr, out.regs, out.sregs);
     switch (out.reason) {
-    case StopReason::Halted: return vmm::exit_code::kGuestHalted;
-    case StopReason::Shutdown: return vmm::exit_code::kGuestCrash;
-    case StopReason::Timeout: return vmm::exit_code::kGuestTimeout;
-    case StopReason::Reboot: return vmm::exit_code::kGuestReboot;
-    default: return vmm::exit_code::kGuestUnhandled;
+    case StopReason::Halted:
+        return vmm::exit_code::kGuestHalted;
+    case StopReason::Shutdown:
+        return vmm::exit_code::kGuestCrash;
+    case StopReason::Timeout:
+        return vmm::exit_code::kGuestTimeout;
+    case StopReason::Reboot:
+        return vmm::exit_code::kGuestReboot;
+    default:
+        return vmm::exit_code::kGuestUnhandled;
     }
 }
 
@@ -138,7 +144,8 @@ int cmd_run(const std::vector<std::string_view>& args) {
 int cmd_bench(int argc, char** argv) {
     const std::string harness = VMI_SOURCE_DIR "/bench/run";
     std::vector<char*> args{const_cast<char*>(harness.c_str())};
-    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+    for (int i = 2; i < argc; ++i)
+        args.push_back(argv[i]);
     args.push_back(nullptr);
     execv(harness.c_str(), args.data());
     std::fprintf(stderr, "vmi: cannot run %s: %s\n", harness.c_str(), std::strerror(errno));

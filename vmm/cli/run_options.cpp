@@ -45,14 +45,26 @@ Result<std::uint64_t> parse_size(std::string_view text) {
     unsigned shift = 0;
     if (!suffix.empty()) {
         switch (suffix[0]) {
-        case 'K': case 'k': shift = 10; break;
-        case 'M': case 'm': shift = 20; break;
-        case 'G': case 'g': shift = 30; break;
-        default: return make_error(ErrorKind::Usage, "invalid size suffix in '" + std::string(text) + "'");
+        case 'K':
+        case 'k':
+            shift = 10;
+            break;
+        case 'M':
+        case 'm':
+            shift = 20;
+            break;
+        case 'G':
+        case 'g':
+            shift = 30;
+            break;
+        default:
+            return make_error(ErrorKind::Usage,
+                              "invalid size suffix in '" + std::string(text) + "'");
         }
         suffix.remove_prefix(1);
         if (!(suffix.empty() || suffix == "B" || suffix == "iB"))
-            return make_error(ErrorKind::Usage, "invalid size suffix in '" + std::string(text) + "'");
+            return make_error(ErrorKind::Usage,
+                              "invalid size suffix in '" + std::string(text) + "'");
     }
     if (shift && value > (~std::uint64_t{0} >> shift))
         return make_error(ErrorKind::Usage, "size '" + std::string(text) + "' is too large");

@@ -6,16 +6,24 @@ namespace vmm {
 
 using namespace uart16550;
 
-bool Uart16550::dlab() const { return (lcr_ & kLcrDlab) != 0; }
+bool Uart16550::dlab() const {
+    return (lcr_ & kLcrDlab) != 0;
+}
 
 std::uint32_t Uart16550::read(std::uint16_t offset, unsigned /*width*/) {
     switch (offset) {
-    case kRbrThr: return dlab() ? divisor_ & 0xff : 0;
-    case kIer: return dlab() ? divisor_ >> 8 : ier_;
-    case kIirFcr: return kIirNoInterrupt | ((fcr_ & kFcrFifoEnable) ? kIirFifoEnabled : 0);
-    case kLcr: return lcr_;
-    case kMcr: return mcr_;
-    case kLsr: return kLsrThrEmpty | kLsrTransmitterEmpty;
+    case kRbrThr:
+        return dlab() ? divisor_ & 0xff : 0;
+    case kIer:
+        return dlab() ? divisor_ >> 8 : ier_;
+    case kIirFcr:
+        return kIirNoInterrupt | ((fcr_ & kFcrFifoEnable) ? kIirFifoEnabled : 0);
+    case kLcr:
+        return lcr_;
+    case kMcr:
+        return mcr_;
+    case kLsr:
+        return kLsrThrEmpty | kLsrTransmitterEmpty;
     case kMsr: {
         if (!(mcr_ & kMcrLoop)) return kMsrCts | kMsrDsr | kMsrDcd;
         // Loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD.
@@ -26,8 +34,10 @@ std::uint32_t Uart16550::read(std::uint16_t offset, unsigned /*width*/) {
         if (mcr_ & 0x08) v |= kMsrDcd;
         return v;
     }
-    case kScr: return scr_;
-    default: return 0xff;
+    case kScr:
+        return scr_;
+    default:
+        return 0xff;
     }
 }
 
@@ -47,11 +57,20 @@ void Uart16550::write(std::uint16_t offset, unsigned /*width*/, std::uint32_t va
         else
             ier_ = byte & 0x0f;
         break;
-    case kIirFcr: fcr_ = byte; break;
-    case kLcr: lcr_ = byte; break;
-    case kMcr: mcr_ = byte & 0x1f; break;
-    case kScr: scr_ = byte; break;
-    default: break; // LSR and MSR are read-only
+    case kIirFcr:
+        fcr_ = byte;
+        break;
+    case kLcr:
+        lcr_ = byte;
+        break;
+    case kMcr:
+        mcr_ = byte & 0x1f;
+        break;
+    case kScr:
+        scr_ = byte;
+        break;
+    default:
+        break; // LSR and MSR are read-only
     }
 }
 

@@ -2,21 +2,25 @@
 
 #include "memory/page_walk.hpp"
 
+#include <cstring>
 #include <hypercall_ports.h>
 #include <vmi/status.h>
-
-#include <cstring>
 
 namespace vmm {
 
 std::uint32_t HypercallDevice::read(std::uint16_t offset, unsigned width) {
     if (width != 4) return VMI_ERR_INVALID;
     switch (VMM_HC_PORT_BASE + offset) {
-    case VMM_HC_PORT_PROBE: return VMM_HC_MAGIC;
-    case VMM_HC_PORT_CONSOLE: return console_write();
-    case VMM_HC_PORT_ZERO_PAGE: return zero_page();
-    case VMM_HC_PORT_COPY_PAGE: return copy_page();
-    default: return VMI_ERR_UNSUPPORTED;
+    case VMM_HC_PORT_PROBE:
+        return VMM_HC_MAGIC;
+    case VMM_HC_PORT_CONSOLE:
+        return console_write();
+    case VMM_HC_PORT_ZERO_PAGE:
+        return zero_page();
+    case VMM_HC_PORT_COPY_PAGE:
+        return copy_page();
+    default:
+        return VMI_ERR_UNSUPPORTED;
     }
 }
 
@@ -27,8 +31,11 @@ void HypercallDevice::write(std::uint16_t offset, unsigned width, std::uint32_t 
         status_ = value;
         power_ = PowerRequest::Shutdown;
         break;
-    case VMM_HC_PORT_REBOOT: power_ = PowerRequest::Reboot; break;
-    default: break;
+    case VMM_HC_PORT_REBOOT:
+        power_ = PowerRequest::Reboot;
+        break;
+    default:
+        break;
     }
 }
 
@@ -42,10 +49,10 @@ std::uint32_t HypercallDevice::console_write() {
     if (len == 0) return VMI_OK;
     buffer_.resize(len);
     if (!read_virtual(memory_, context.value().paging, gva, buffer_)) return VMI_ERR_FAULT;
-    for (std::uint8_t byte : buffer_) console_(byte);
+    for (std::uint8_t byte : buffer_)
+        console_(byte);
     return VMI_OK;
 }
-
 
 namespace {
 

@@ -1,14 +1,13 @@
 #include "kvm/kvm.hpp"
 
-#include <fcntl.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 
 namespace vmm {
 
@@ -41,9 +40,8 @@ std::vector<std::uint8_t> cpuid_buffer(std::uint32_t n) {
 
 Error ioctl_error(const char* name) {
     const int err = errno;
-    return make_error(ErrorKind::System,
-                      std::string(name) + " failed: " + std::strerror(err) + " (errno " +
-                          std::to_string(err) + ")");
+    return make_error(ErrorKind::System, std::string(name) + " failed: " + std::strerror(err) +
+                                             " (errno " + std::to_string(err) + ")");
 }
 
 } // namespace
@@ -58,9 +56,9 @@ Result<Kvm> Kvm::open(const char* path) {
     }
     const int version = ioctl(kvm.fd(), KVM_GET_API_VERSION, 0);
     if (version != KVM_API_VERSION)
-        return make_error(ErrorKind::Unavailable,
-                          "KVM API version " + std::to_string(version) + ", expected " +
-                              std::to_string(KVM_API_VERSION));
+        return make_error(ErrorKind::Unavailable, "KVM API version " + std::to_string(version) +
+                                                      ", expected " +
+                                                      std::to_string(KVM_API_VERSION));
     kvm.vcpu_mmap_size_ = ioctl(kvm.fd(), KVM_GET_VCPU_MMAP_SIZE, 0);
     if (kvm.vcpu_mmap_size_ < static_cast<int>(sizeof(kvm_run)))
         return ioctl_error("KVM_GET_VCPU_MMAP_SIZE");

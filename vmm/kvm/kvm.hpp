@@ -6,9 +6,8 @@
 #include "memory/guest_memory.hpp"
 #include "support/result.hpp"
 
-#include <linux/kvm.h>
-
 #include <cstdint>
+#include <linux/kvm.h>
 #include <memory>
 #include <vector>
 
@@ -57,7 +56,8 @@ class Vcpu {
 
   private:
     friend class Vm;
-    Vcpu(Fd fd, kvm_run* run, std::size_t run_size) : fd_(std::move(fd)), run_(run), run_size_(run_size) {}
+    Vcpu(Fd fd, kvm_run* run, std::size_t run_size)
+        : fd_(std::move(fd)), run_(run), run_size_(run_size) {}
 
     Fd fd_;
     kvm_run* run_ = nullptr;

@@ -1,17 +1,18 @@
 #include "loader/pvh_elf.hpp"
 
-#include <elf.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <elf.h>
 #include <string>
 
 namespace vmm {
 
 namespace {
 
-Error bad(const std::string& what) { return make_error(ErrorKind::BadImage, what); }
+Error bad(const std::string& what) {
+    return make_error(ErrorKind::BadImage, what);
+}
 
 std::string hex(std::uint64_t v) {
     char buf[24];
@@ -30,7 +31,9 @@ template <typename T> T load(std::span<const std::uint8_t> file, std::uint64_t o
     return v;
 }
 
-std::uint64_t align4(std::uint64_t v) { return (v + 3) & ~std::uint64_t{3}; }
+std::uint64_t align4(std::uint64_t v) {
+    return (v + 3) & ~std::uint64_t{3};
+}
 
 // Scans one PT_NOTE segment (ELF gABI "Note Section") for the PVH entry note.
 Result<bool> find_pvh_note(std::span<const std::uint8_t> notes, std::uint32_t& entry) {
@@ -74,12 +77,15 @@ Result<PvhImage> parse_pvh_elf(std::span<const std::uint8_t> file) {
         return bad("not an ELF file");
     if (file[EI_CLASS] == ELFCLASS32)
         return bad("ELF32 image: PVH kernels for VMI-64 must be ELF64");
-    if (file[EI_CLASS] != ELFCLASS64) return bad("unknown ELF class " + std::to_string(file[EI_CLASS]));
+    if (file[EI_CLASS] != ELFCLASS64)
+        return bad("unknown ELF class " + std::to_string(file[EI_CLASS]));
     if (file.size() < sizeof(Elf64_Ehdr)) return bad("truncated ELF header");
     const auto eh = load<Elf64_Ehdr>(file, 0);
     if (eh.e_ident[EI_DATA] != ELFDATA2LSB) return bad("not a little-endian ELF");
-    if (eh.e_machine != EM_X86_64) return bad("ELF machine " + std::to_string(eh.e_machine) + " is not x86-64");
-    if (eh.e_type != ET_EXEC) return bad("ELF type " + std::to_string(eh.e_type) + " is not an executable");
+    if (eh.e_machine != EM_X86_64)
+        return bad("ELF machine " + std::to_string(eh.e_machine) + " is not x86-64");
+    if (eh.e_type != ET_EXEC)
+        return bad("ELF type " + std::to_string(eh.e_type) + " is not an executable");
     if (eh.e_phnum == 0) return bad("ELF has no program headers");
     if (eh.e_phnum > kMaxProgramHeaders)
         return bad("ELF has " + std::to_string(eh.e_phnum) + " program headers, at most " +
@@ -99,7 +105,8 @@ Result<PvhImage> parse_pvh_elf(std::span<const std::uint8_t> file) {
             return bad("segment " + std::to_string(i) + " runs past the end of the file");
         if (ph.p_type == PT_NOTE) {
             if (!have_entry)
-                have_entry = TRY(find_pvh_note(file.subspan(ph.p_offset, ph.p_filesz), image.entry));
+                have_entry =
+                    TRY(find_pvh_note(file.subspan(ph.p_offset, ph.p_filesz), image.entry));
             continue;
         }
         if (ph.p_filesz > ph.p_memsz)
@@ -120,10 +127,12 @@ Result<PvhImage> parse_pvh_elf(std::span<const std::uint8_t> file) {
     }
     if (!have_entry) return bad("no PVH entry note (Xen ELF note type 18): not a PVH kernel");
     if (image.segments.empty()) return bad("ELF has no loadable segments");
-    const bool entry_loaded = std::any_of(image.segments.begin(), image.segments.end(), [&](auto& s) {
-        return image.entry >= s.paddr && image.entry - s.paddr < s.file_size;
-    });
-    if (!entry_loaded) return bad("PVH entry " + hex(image.entry) + " is not inside a loaded segment");
+    const bool entry_loaded =
+        std::any_of(image.segments.begin(), image.segments.end(), [&](auto& s) {
+            return image.entry >= s.paddr && image.entry - s.paddr < s.file_size;
+        });
+    if (!entry_loaded)
+        return bad("PVH entry " + hex(image.entry) + " is not inside a loaded segment");
     return image;
 }
 

@@ -7,15 +7,15 @@ namespace vmm {
 
 Result<GuestPhysAddr> write_start_info(GuestMemory& memory, std::string_view cmdline) {
     if (cmdline.size() >= boot_layout::kCmdlineMax)
-        return make_error(ErrorKind::Usage, "kernel command line is " +
-                                                std::to_string(cmdline.size()) +
-                                                " bytes, at most " +
-                                                std::to_string(boot_layout::kCmdlineMax - 1));
+        return make_error(ErrorKind::Usage,
+                          "kernel command line is " + std::to_string(cmdline.size()) +
+                              " bytes, at most " + std::to_string(boot_layout::kCmdlineMax - 1));
     if (cmdline.find('\0') != std::string_view::npos)
         return make_error(ErrorKind::Usage, "kernel command line contains a NUL byte");
     std::string line(cmdline);
-    TRY(memory.write(boot_layout::kCmdline,
-                     std::span(reinterpret_cast<const std::uint8_t*>(line.c_str()), line.size() + 1)));
+    TRY(memory.write(
+        boot_layout::kCmdline,
+        std::span(reinterpret_cast<const std::uint8_t*>(line.c_str()), line.size() + 1)));
 
     const std::array<HvmMemmapEntry, 3> map{{
         {0, boot_layout::kLowRamTop, E820Type::Ram, 0},

@@ -70,7 +70,8 @@ Result<void> enter_pvh_state(Vcpu& vcpu, GuestMemory& memory, std::uint32_t entr
 
 void print_registers(std::FILE* out, const kvm_regs& r, const kvm_sregs& s) {
     auto q = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
-    std::fprintf(out, "  rip %016llx rsp %016llx rflags %016llx\n", q(r.rip), q(r.rsp), q(r.rflags));
+    std::fprintf(out, "  rip %016llx rsp %016llx rflags %016llx\n", q(r.rip), q(r.rsp),
+                 q(r.rflags));
     std::fprintf(out, "  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n", q(r.rax), q(r.rbx),
                  q(r.rcx), q(r.rdx));
     std::fprintf(out, "  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n", q(r.rsi), q(r.rdi),

@@ -6,22 +6,38 @@ namespace vmm {
 
 const char* exit_reason_name(std::uint32_t reason) {
     switch (reason) {
-    case KVM_EXIT_UNKNOWN: return "UNKNOWN";
-    case KVM_EXIT_EXCEPTION: return "EXCEPTION";
-    case KVM_EXIT_IO: return "IO";
-    case KVM_EXIT_HYPERCALL: return "HYPERCALL";
-    case KVM_EXIT_DEBUG: return "DEBUG";
-    case KVM_EXIT_HLT: return "HLT";
-    case KVM_EXIT_MMIO: return "MMIO";
-    case KVM_EXIT_IRQ_WINDOW_OPEN: return "IRQ_WINDOW_OPEN";
-    case KVM_EXIT_SHUTDOWN: return "SHUTDOWN";
-    case KVM_EXIT_FAIL_ENTRY: return "FAIL_ENTRY";
-    case KVM_EXIT_INTR: return "INTR";
-    case KVM_EXIT_INTERNAL_ERROR: return "INTERNAL_ERROR";
-    case KVM_EXIT_SYSTEM_EVENT: return "SYSTEM_EVENT";
-    case KVM_EXIT_X86_RDMSR: return "X86_RDMSR";
-    case KVM_EXIT_X86_WRMSR: return "X86_WRMSR";
-    default: return "OTHER";
+    case KVM_EXIT_UNKNOWN:
+        return "UNKNOWN";
+    case KVM_EXIT_EXCEPTION:
+        return "EXCEPTION";
+    case KVM_EXIT_IO:
+        return "IO";
+    case KVM_EXIT_HYPERCALL:
+        return "HYPERCALL";
+    case KVM_EXIT_DEBUG:
+        return "DEBUG";
+    case KVM_EXIT_HLT:
+        return "HLT";
+    case KVM_EXIT_MMIO:
+        return "MMIO";
+    case KVM_EXIT_IRQ_WINDOW_OPEN:
+        return "IRQ_WINDOW_OPEN";
+    case KVM_EXIT_SHUTDOWN:
+        return "SHUTDOWN";
+    case KVM_EXIT_FAIL_ENTRY:
+        return "FAIL_ENTRY";
+    case KVM_EXIT_INTR:
+        return "INTR";
+    case KVM_EXIT_INTERNAL_ERROR:
+        return "INTERNAL_ERROR";
+    case KVM_EXIT_SYSTEM_EVENT:
+        return "SYSTEM_EVENT";
+    case KVM_EXIT_X86_RDMSR:
+        return "X86_RDMSR";
+    case KVM_EXIT_X86_WRMSR:
+        return "X86_WRMSR";
+    default:
+        return "OTHER";
     }
 }
 
@@ -37,7 +53,8 @@ std::uint64_t ExitStats::io(std::uint16_t port, bool is_write) const {
 
 std::uint64_t ExitStats::total_exits() const {
     std::uint64_t n = 0;
-    for (const auto& [reason, count] : by_reason_) n += count;
+    for (const auto& [reason, count] : by_reason_)
+        n += count;
     return n;
 }
 

@@ -1,22 +1,20 @@
 #include "machine/machine.hpp"
 
+#include "kvm/host_cpu.hpp"
 #include "loader/pvh_elf.hpp"
 #include "loader/start_info.hpp"
-#include "kvm/host_cpu.hpp"
 #include "machine/cpu_state.hpp"
 #include "rom/rom_image.hpp"
-
-#include <hypercall_ports.h>
-
-#include <signal.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <hypercall_ports.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <time.h>
 
 namespace vmm {
 
@@ -95,10 +93,10 @@ std::vector<kvm_cpuid_entry2> guest_cpuid(std::vector<kvm_cpuid_entry2> entries,
     bool have_base = false;
     for (auto& e : entries) {
         if (e.function == 1) {
-            e.ecx |= 1u << 31;        // hypervisor present
-            e.ebx &= 0x00ffffffu;     // initial APIC ID 0
+            e.ecx |= 1u << 31;    // hypervisor present
+            e.ebx &= 0x00ffffffu; // initial APIC ID 0
         } else if (e.function == 7 && e.index == 0) {
-            e.edx &= ~(1u << 29);     // no IA32_ARCH_CAPABILITIES: we do not emulate the MSR
+            e.edx &= ~(1u << 29); // no IA32_ARCH_CAPABILITIES: we do not emulate the MSR
         } else if (e.function == kCpuidHypervisorBase && tsc_khz != 0) {
             e.eax = std::max(e.eax, kCpuidTiming);
             have_base = true;
@@ -117,8 +115,8 @@ std::vector<kvm_cpuid_entry2> guest_cpuid(std::vector<kvm_cpuid_entry2> entries,
 
 } // namespace
 
-Result<std::unique_ptr<Machine>> Machine::create(const Kvm& kvm, std::span<const std::uint8_t> kernel,
-                                                 MachineConfig config) {
+Result<std::unique_ptr<Machine>>
+Machine::create(const Kvm& kvm, std::span<const std::uint8_t> kernel, MachineConfig config) {
     const PvhImage image = TRY(parse_pvh_elf(kernel));
     GuestMemory memory = TRY(GuestMemory::create(config.mem_size));
     TRY(load_pvh_segments(image, kernel, memory));
@@ -143,16 +141,16 @@ Result<void> Machine::install_rom(const std::vector<kvm_cpuid_entry2>& cpuid) {
     RomFacts facts;
     facts.cycle_hz = std::uint64_t{vcpu_.tsc_khz()} * 1000;
     facts.memory_bytes = memory_.size();
-    const bool cache = config_.cpuid_cache == CpuidCache::On ||
-                       (config_.cpuid_cache == CpuidCache::Auto &&
-                        host_virtualization_extension() != "none");
+    const bool cache =
+        config_.cpuid_cache == CpuidCache::On ||
+        (config_.cpuid_cache == CpuidCache::Auto && host_virtualization_extension() != "none");
     if (cache) facts.cpuid = rom_cpuid_answers(cpuid);
     // Pair a guest TSC reading with the host's wall clock; the gap between them is one ioctl.
     facts.boot_cycles = TRY(vcpu_.get_msr(kMsrTsc));
     timespec now{};
     clock_gettime(CLOCK_REALTIME, &now);
-    facts.boot_wallclock_ns =
-        static_cast<std::uint64_t>(now.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(now.tv_nsec);
+    facts.boot_wallclock_ns = static_cast<std::uint64_t>(now.tv_sec) * 1000000000ull +
+                              static_cast<std::uint64_t>(now.tv_nsec);
     rom_warning_ = vmm::install_rom(memory_.rom_window(), config_.rom, facts);
     return {};
 }
@@ -255,9 +253,9 @@ Result<RunOutcome> Machine::run() {
             run->immediate_exit = 0;
             const auto elapsed = std::chrono::steady_clock::now() - start;
             if (config_.timeout_sec != 0 && elapsed >= std::chrono::seconds(config_.timeout_sec))
-                return stop(StopReason::Timeout,
-                            "guest still running after " + std::to_string(config_.timeout_sec) +
-                                " s (--timeout)");
+                return stop(StopReason::Timeout, "guest still running after " +
+                                                     std::to_string(config_.timeout_sec) +
+                                                     " s (--timeout)");
             if (auto halted = TRY(check_halted())) return std::move(*halted);
             continue;
         }
@@ -267,7 +265,8 @@ Result<RunOutcome> Machine::run() {
             // KVM fills these, but the data must lie inside the shared run area before we touch it.
             if ((run->io.size != 1 && run->io.size != 2 && run->io.size != 4) ||
                 run->io.data_offset > vcpu_.run_size() ||
-                std::uint64_t{run->io.count} * run->io.size > vcpu_.run_size() - run->io.data_offset)
+                std::uint64_t{run->io.count} * run->io.size >
+                    vcpu_.run_size() - run->io.data_offset)
                 return stop(StopReason::UnhandledExit, "malformed port I/O exit");
             handle_io(*run);
             if (auto status = debug_exit_.status()) {
@@ -281,13 +280,16 @@ Result<RunOutcome> Machine::run() {
                 return out;
             }
             break;
-        case KVM_EXIT_MMIO: handle_mmio(*run); break;
-        case KVM_EXIT_SHUTDOWN: return stop(StopReason::Shutdown, "guest shut down (triple fault)");
+        case KVM_EXIT_MMIO:
+            handle_mmio(*run);
+            break;
+        case KVM_EXIT_SHUTDOWN:
+            return stop(StopReason::Shutdown, "guest shut down (triple fault)");
         case KVM_EXIT_FAIL_ENTRY: {
             char buf[96];
-            std::snprintf(buf, sizeof buf, "VM entry failed (hardware reason 0x%llx)",
-                          static_cast<unsigned long long>(
-                              run->fail_entry.hardware_entry_failure_reason));
+            std::snprintf(
+                buf, sizeof buf, "VM entry failed (hardware reason 0x%llx)",
+                static_cast<unsigned long long>(run->fail_entry.hardware_entry_failure_reason));
             return stop(StopReason::UnhandledExit, buf);
         }
         case KVM_EXIT_INTERNAL_ERROR:
@@ -300,9 +302,9 @@ Result<RunOutcome> Machine::run() {
             return stop(StopReason::Shutdown,
                         "guest requested system event " + std::to_string(run->system_event.type));
         default:
-            return stop(StopReason::UnhandledExit,
-                        std::string("unhandled vCPU exit ") + exit_reason_name(run->exit_reason) +
-                            " (" + std::to_string(run->exit_reason) + ")");
+            return stop(StopReason::UnhandledExit, std::string("unhandled vCPU exit ") +
+                                                       exit_reason_name(run->exit_reason) + " (" +
+                                                       std::to_string(run->exit_reason) + ")");
         }
     }
 }

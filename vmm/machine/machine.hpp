@@ -33,19 +33,19 @@ enum class CpuidCache {
 struct MachineConfig {
     std::uint64_t mem_size = 128ull << 20;
     std::string cmdline;
-    unsigned timeout_sec = 0; // 0 = none
-    Uart16550::Sink console;  // receives every byte the guest sends to COM1
+    unsigned timeout_sec = 0;      // 0 = none
+    Uart16550::Sink console;       // receives every byte the guest sends to COM1
     std::vector<std::uint8_t> rom; // ROM image for the option-ROM window; empty: none
     CpuidCache cpuid_cache = CpuidCache::Auto;
 };
 
 enum class StopReason {
-    DebugExit,      // the guest wrote its status to the debug-exit port or shut down via the ROM
-    Reboot,         // the guest asked for a reboot, which the VMM does not perform
-    Halted,         // HLT that nothing can end: interrupts disabled, or no source armed
-    Shutdown,       // triple fault or other shutdown condition
-    Timeout,        // --timeout elapsed
-    UnhandledExit,  // an exit the VMM does not model (entry failure, emulation error, ...)
+    DebugExit,     // the guest wrote its status to the debug-exit port or shut down via the ROM
+    Reboot,        // the guest asked for a reboot, which the VMM does not perform
+    Halted,        // HLT that nothing can end: interrupts disabled, or no source armed
+    Shutdown,      // triple fault or other shutdown condition
+    Timeout,       // --timeout elapsed
+    UnhandledExit, // an exit the VMM does not model (entry failure, emulation error, ...)
 };
 
 struct RunOutcome {
@@ -59,8 +59,8 @@ struct RunOutcome {
 class Machine {
   public:
     // Loads the kernel image (already read into memory) and prepares the vCPU at its PVH entry.
-    static Result<std::unique_ptr<Machine>> create(const Kvm& kvm, std::span<const std::uint8_t> kernel,
-                                                   MachineConfig config);
+    static Result<std::unique_ptr<Machine>>
+    create(const Kvm& kvm, std::span<const std::uint8_t> kernel, MachineConfig config);
 
     Result<RunOutcome> run();
     // Why the ROM's data area was not filled, or empty.

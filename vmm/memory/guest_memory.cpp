@@ -1,19 +1,19 @@
 #include "memory/guest_memory.hpp"
 
-#include <sys/mman.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <sys/mman.h>
 #include <utility>
 
 namespace vmm {
 
 Result<void> GuestMemory::validate_size(std::uint64_t size) {
     if (size < kMinSize || size > kMaxSize)
-        return make_error(ErrorKind::Usage, "guest memory size " + std::to_string(size) +
-                                                " bytes is outside the supported range 2 MiB..3 GiB");
+        return make_error(ErrorKind::Usage,
+                          "guest memory size " + std::to_string(size) +
+                              " bytes is outside the supported range 2 MiB..3 GiB");
     if (size % 4096 != 0)
         return make_error(ErrorKind::Usage, "guest memory size must be a multiple of 4 KiB");
     return {};
@@ -60,7 +60,9 @@ GuestMemory& GuestMemory::operator=(GuestMemory&& other) noexcept {
     return *this;
 }
 
-GuestMemory::~GuestMemory() { release(); }
+GuestMemory::~GuestMemory() {
+    release();
+}
 
 void GuestMemory::release() {
     if (host_base_) munmap(host_base_, size_);

@@ -67,8 +67,8 @@ class GuestMemory {
     }
     template <typename T> Result<void> write_obj(GuestPhysAddr gpa, const T& obj) {
         static_assert(std::is_trivially_copyable_v<T>);
-        return write(gpa, std::span<const std::uint8_t>(
-                              reinterpret_cast<const std::uint8_t*>(&obj), sizeof obj));
+        return write(gpa, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&obj),
+                                                        sizeof obj));
     }
 
   private:

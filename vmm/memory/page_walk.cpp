@@ -18,8 +18,8 @@ constexpr std::uint64_t kAddrMask = 0x000ffffffffff000ull;
 
 Error fault(const char* what, std::uint64_t gva) {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "guest address 0x%llx: %s",
-                  static_cast<unsigned long long>(gva), what);
+    std::snprintf(buf, sizeof buf, "guest address 0x%llx: %s", static_cast<unsigned long long>(gva),
+                  what);
     return make_error(ErrorKind::GuestAccess, buf);
 }
 

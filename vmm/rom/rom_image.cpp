@@ -20,8 +20,8 @@ void wallclock_scale(std::uint64_t cycle_hz, std::uint32_t& mul, std::uint32_t& 
     shift = 0;
     if (cycle_hz == 0) return;
     for (std::uint32_t s = 32; s > 0; --s) {
-        const unsigned __int128 m = ((static_cast<unsigned __int128>(1000000000u) << s) +
-                                     cycle_hz / 2) / cycle_hz;
+        const unsigned __int128 m =
+            ((static_cast<unsigned __int128>(1000000000u) << s) + cycle_hz / 2) / cycle_hz;
         if (m < (1ull << 32)) {
             mul = static_cast<std::uint32_t>(m);
             shift = s;
@@ -58,7 +58,8 @@ std::string install_rom(std::span<std::uint8_t> window, std::span<const std::uin
     area.boot_wallclock_ns = facts.boot_wallclock_ns;
     area.memory_bytes = facts.memory_bytes;
     wallclock_scale(facts.cycle_hz, area.wallclock_mul, area.wallclock_shift);
-    area.cpuid_count = static_cast<std::uint32_t>(std::min<std::size_t>(facts.cpuid.size(), VMI_DATA_CPUID_MAX));
+    area.cpuid_count =
+        static_cast<std::uint32_t>(std::min<std::size_t>(facts.cpuid.size(), VMI_DATA_CPUID_MAX));
     std::copy_n(facts.cpuid.begin(), area.cpuid_count, area.cpuid);
 
     // Keep the 8-bit sum as it was, so a corrupt image stays detectably corrupt.

@@ -5,12 +5,11 @@
 
 #include "support/result.hpp"
 
-#include <vmi/rom_header.h>
-
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
+#include <vmi/rom_header.h>
 
 namespace vmm {
 

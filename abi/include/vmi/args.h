@@ -8,10 +8,10 @@
 #define VMI_CYCLES_STOLEN 2    /* cycles the hypervisor ran something else */
 
 /* ALLOCATE_PAGE / RELEASE_PAGE level, in the low byte, and flags */
-#define VMI_PAGE_L1 1 /* page table */
-#define VMI_PAGE_L2 2 /* page directory */
-#define VMI_PAGE_L3 3 /* page-directory-pointer table */
-#define VMI_PAGE_L4 4 /* PML4 */
+#define VMI_PAGE_L1 1         /* page table */
+#define VMI_PAGE_L2 2         /* page directory */
+#define VMI_PAGE_L3 3         /* page-directory-pointer table */
+#define VMI_PAGE_L4 4         /* PML4 */
 #define VMI_PAGE_ZEROED 0x100 /* the kernel zeroed the page */
 #define VMI_PAGE_CLONE 0x200  /* copy of another table (e.g. fork) */
 

@@ -3,7 +3,6 @@
 #ifndef VMI_ROM_HEADER_H
 #define VMI_ROM_HEADER_H
 
-
 #define VMI_ROM_SCAN_START 0xC0000u
 #define VMI_ROM_SCAN_END 0xE0000u
 #define VMI_ROM_SCAN_STEP 0x800u
@@ -64,13 +63,13 @@ struct vmi_rom_header {
 
 /* Passed to the ROM's init entry. All addresses are kernel virtual. */
 struct vmi_init_args {
-    uint16_t abi_major;      /* 0x00: the kernel's ABI version */
-    uint16_t abi_minor;      /* 0x02 */
-    uint32_t reserved0;      /* 0x04 */
-    uint64_t rom_virt;       /* 0x08: where the kernel mapped the ROM */
-    uint64_t state_virt;     /* 0x10: a zeroed, writable page for the ROM's own state */
-    uint64_t state_phys;     /* 0x18: its physical address */
-    uint64_t state_size;     /* 0x20: at least 4096 */
+    uint16_t abi_major;  /* 0x00: the kernel's ABI version */
+    uint16_t abi_minor;  /* 0x02 */
+    uint32_t reserved0;  /* 0x04 */
+    uint64_t rom_virt;   /* 0x08: where the kernel mapped the ROM */
+    uint64_t state_virt; /* 0x10: a zeroed, writable page for the ROM's own state */
+    uint64_t state_phys; /* 0x18: its physical address */
+    uint64_t state_size; /* 0x20: at least 4096 */
 };
 
 struct vmi_cpuid_answer {
@@ -82,14 +81,14 @@ struct vmi_cpuid_answer {
 /* Hypervisor-filled data area inside the image. A hypervisor writing it adjusts
  * checksum_adjust by the difference it made, so a corrupted image stays detectable. */
 struct vmi_data_area {
-    uint32_t magic;            /* 0x00: VMI_DATA_MAGIC once filled */
-    uint32_t cpuid_count;      /* 0x04: valid entries in cpuid[] */
-    uint64_t cycle_hz;         /* 0x08: TSC frequency */
-    uint64_t boot_cycles;      /* 0x10: TSC when boot_wallclock_ns was taken */
-    uint64_t boot_wallclock_ns;/* 0x18: UTC ns since 1970 at boot_cycles */
-    uint64_t memory_bytes;     /* 0x20: guest RAM */
-    uint32_t wallclock_mul;    /* 0x28: ns = cycles * mul >> shift, precomputed for the ROM */
-    uint32_t wallclock_shift;  /* 0x2C */
+    uint32_t magic;             /* 0x00: VMI_DATA_MAGIC once filled */
+    uint32_t cpuid_count;       /* 0x04: valid entries in cpuid[] */
+    uint64_t cycle_hz;          /* 0x08: TSC frequency */
+    uint64_t boot_cycles;       /* 0x10: TSC when boot_wallclock_ns was taken */
+    uint64_t boot_wallclock_ns; /* 0x18: UTC ns since 1970 at boot_cycles */
+    uint64_t memory_bytes;      /* 0x20: guest RAM */
+    uint32_t wallclock_mul;     /* 0x28: ns = cycles * mul >> shift, precomputed for the ROM */
+    uint32_t wallclock_shift;   /* 0x2C */
     struct vmi_cpuid_answer cpuid[VMI_DATA_CPUID_MAX]; /* 0x30 */
 };
 

@@ -100,7 +100,9 @@ bool FrameAllocator::unref(PhysAddr frame) {
     return true;
 }
 
-void FrameAllocator::zero(PhysAddr frame) const { zero_frame(virt(frame), frame.value); }
+void FrameAllocator::zero(PhysAddr frame) const {
+    zero_frame(virt(frame), frame.value);
+}
 void FrameAllocator::copy(PhysAddr dst, PhysAddr src) const {
     copy_frame(virt(dst), virt(src), dst.value, src.value);
 }

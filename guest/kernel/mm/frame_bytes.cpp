@@ -6,7 +6,9 @@
 
 namespace kernel::mm {
 
-void zero_frame(void* page, uint64_t phys) { vmi::zero_page(page, phys); }
+void zero_frame(void* page, uint64_t phys) {
+    vmi::zero_page(page, phys);
+}
 
 void copy_frame(void* dst, const void* src, uint64_t dst_phys, uint64_t src_phys) {
     vmi::copy_page(dst, src, dst_phys, src_phys);

@@ -1,10 +1,10 @@
 #include "mm.hpp"
 
-#include <vmi/pvh.hpp>
 #include "memory_map.hpp"
 
 #include <vmi/boot.hpp>
 #include <vmi/ops.hpp>
+#include <vmi/pvh.hpp>
 
 extern "C" char __kernel_end[];
 
@@ -35,7 +35,8 @@ uint64_t align_up(uint64_t v, uint64_t a) {
 } // namespace
 
 Result<void> init(uint64_t start_info_phys) {
-    const auto* si = static_cast<const vmi::pvh::StartInfo*>(vmi::boot::phys_to_virt(start_info_phys));
+    const auto* si =
+        static_cast<const vmi::pvh::StartInfo*>(vmi::boot::phys_to_virt(start_info_phys));
     // Everything is read through the window: the boot tables map it as the new ones will.
     if (si->magic != vmi::pvh::kStartInfoMagic || si->version < 1 || si->memmap_paddr == 0 ||
         si->memmap_entries == 0 || si->memmap_entries > kMaxMemmapEntries ||

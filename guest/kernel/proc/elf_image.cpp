@@ -6,7 +6,8 @@ namespace {
 
 uint64_t load(const uint8_t* p, unsigned bytes) {
     uint64_t v = 0;
-    for (unsigned i = 0; i < bytes; ++i) v |= uint64_t{p[i]} << (8 * i);
+    for (unsigned i = 0; i < bytes; ++i)
+        v |= uint64_t{p[i]} << (8 * i);
     return v;
 }
 

@@ -26,12 +26,12 @@ struct ElfImage {
 enum class ElfError : uint8_t {
     Ok,
     NotElf,
-    Unsupported,     // not ELF64 little-endian x86-64 executable
-    BadHeaders,      // program headers outside the file or of the wrong size
+    Unsupported, // not ELF64 little-endian x86-64 executable
+    BadHeaders,  // program headers outside the file or of the wrong size
     TooManySegments,
-    BadSegment,      // outside the file, filesz > memsz, or overlapping
+    BadSegment, // outside the file, filesz > memsz, or overlapping
     OutsideUserSpace,
-    BadEntry,        // entry not in an executable segment
+    BadEntry, // entry not in an executable segment
 };
 
 // Segments must lie in [user_base, user_top) and be page-aligned in memory.

@@ -1,13 +1,12 @@
 #include "process.hpp"
 
-#include "elf_image.hpp"
-#include "user_programs.hpp"
-
 #include "bench.hpp"
 #include "console.hpp"
+#include "elf_image.hpp"
 #include "events.hpp"
 #include "mm/bytes.hpp"
 #include "uapi/syscalls.h"
+#include "user_programs.hpp"
 
 #include <vmi/ops.hpp>
 
@@ -59,9 +58,8 @@ bool deliver_to_waiting_parent(Process& child) {
     Process* parent = find(child.parent);
     if (!parent || parent->state != State::Waiting) return false;
     const int status = child.exit_status;
-    if (parent->wait_status &&
-        !mm::copy_to_user(parent->space, parent->areas, parent->wait_status, &status,
-                          sizeof status))
+    if (parent->wait_status && !mm::copy_to_user(parent->space, parent->areas, parent->wait_status,
+                                                 &status, sizeof status))
         parent->frame.rax = static_cast<uint64_t>(-E_FAULT);
     else
         parent->frame.rax = static_cast<uint64_t>(child.pid);
@@ -140,7 +138,8 @@ const UserProgram* lookup_program(const char* name) {
     for (unsigned i = 0; i < kUserProgramCount; ++i) {
         const char* a = kUserPrograms[i].name;
         const char* b = name;
-        while (*a && *a == *b) ++a, ++b;
+        while (*a && *a == *b)
+            ++a, ++b;
         if (*a == *b) return &kUserPrograms[i];
     }
     return nullptr;
@@ -152,8 +151,8 @@ bool load_image(Process& p, const UserProgram& prog, const ElfImage& image) {
     for (unsigned i = 0; i < image.count; ++i) {
         const ElfSegment& s = image.segments[i];
         const uint64_t end = (s.vaddr + s.mem_size + kPage - 1) & ~(kPage - 1);
-        const uint32_t prot = mm::kProtRead | (s.writable ? mm::kProtWrite : 0) |
-                              (s.executable ? mm::kProtExec : 0);
+        const uint32_t prot =
+            mm::kProtRead | (s.writable ? mm::kProtWrite : 0) | (s.executable ? mm::kProtExec : 0);
         if (!p.areas.add(s.vaddr, end, prot).ok()) return false;
         for (uint64_t va = s.vaddr; va < end; va += kPage) {
             auto frame = mm::frames().alloc(mm::Fill::Zero);
@@ -191,7 +190,8 @@ vmi_trap_frame* exec_current(vmi_trap_frame* f, const char* name, const char* ar
     p.fault_handler = 0;
     p.in_fault_handler = false;
     size_t arg_len = 0;
-    while (arg[arg_len]) ++arg_len;
+    while (arg[arg_len])
+        ++arg_len;
     const uint64_t arg_at = (kStackTop - (arg_len + 1)) & ~uint64_t{15};
     if (!load_image(p, *prog, image) ||
         !mm::copy_to_user(p.space, p.areas, arg_at, arg, arg_len + 1))
@@ -263,7 +263,8 @@ vmi_trap_frame* sys_wait(vmi_trap_frame* f, uint64_t status_ptr) {
         any_child = true;
         if (c.state != State::Zombie) continue;
         const int status = c.exit_status;
-        if (status_ptr) (void)mm::copy_to_user(p.space, p.areas, status_ptr, &status, sizeof status);
+        if (status_ptr)
+            (void)mm::copy_to_user(p.space, p.areas, status_ptr, &status, sizeof status);
         f->rax = static_cast<uint64_t>(c.pid);
         free_slot(c);
         return f;
@@ -304,12 +305,19 @@ vmi_trap_frame* on_syscall(vmi_trap_frame* f) {
         return f;
     };
     switch (f->rax) {
-    case SYS_EXIT: return exit_current(static_cast<int>(f->rdi));
-    case SYS_WRITE: return ret(sys_write(p, f->rdi, f->rsi, f->rdx));
-    case SYS_GETPID: return ret(p.pid);
-    case SYS_YIELD: f->rax = 0; return reschedule(f);
-    case SYS_FORK: return sys_fork(f);
-    case SYS_WAIT: return sys_wait(f, f->rdi);
+    case SYS_EXIT:
+        return exit_current(static_cast<int>(f->rdi));
+    case SYS_WRITE:
+        return ret(sys_write(p, f->rdi, f->rsi, f->rdx));
+    case SYS_GETPID:
+        return ret(p.pid);
+    case SYS_YIELD:
+        f->rax = 0;
+        return reschedule(f);
+    case SYS_FORK:
+        return sys_fork(f);
+    case SYS_WAIT:
+        return sys_wait(f, f->rdi);
     case SYS_EXEC: {
         char name[32], arg[256];
         if (!mm::copy_string_from_user(p.space, p.areas, name, sizeof name, f->rdi) ||
@@ -317,8 +325,10 @@ vmi_trap_frame* on_syscall(vmi_trap_frame* f) {
             return ret(-E_FAULT);
         return exec_current(f, name, arg);
     }
-    case SYS_MMAP: return ret(sys_mmap(p, f->rdi));
-    case SYS_MUNMAP: return ret(sys_munmap(p, f->rdi, f->rsi));
+    case SYS_MMAP:
+        return ret(sys_mmap(p, f->rdi));
+    case SYS_MUNMAP:
+        return ret(sys_munmap(p, f->rdi, f->rsi));
     case SYS_SET_FAULT_HANDLER:
         if (f->rdi >= mm::kUserTop) return ret(-E_INVAL);
         p.fault_handler = f->rdi;
@@ -338,17 +348,19 @@ vmi_trap_frame* on_syscall(vmi_trap_frame* f) {
         report_benchmark(name, f->rsi, f->rdx, "op");
         return ret(0);
     }
-    case SYS_CYCLES: return ret(static_cast<int64_t>(vmi::get_cycle_counter(VMI_CYCLES_REAL)));
-    default: return ret(-E_INVAL);
+    case SYS_CYCLES:
+        return ret(static_cast<int64_t>(vmi::get_cycle_counter(VMI_CYCLES_REAL)));
+    default:
+        return ret(-E_INVAL);
     }
 }
 
 } // namespace
 
-void start_init(const char* program, const char* arg, uint64_t quantum_cycles,
-                InitExitFn on_exit) {
+void start_init(const char* program, const char* arg, uint64_t quantum_cycles, InitExitFn on_exit) {
     g_on_init_exit = on_exit;
-    for (unsigned v = 0; v < 32; ++v) set_exception_handler(v, on_exception);
+    for (unsigned v = 0; v < 32; ++v)
+        set_exception_handler(v, on_exception);
     set_interrupt_handler(VMI_VECTOR_ALARM, on_alarm);
     set_syscall_handler(on_syscall);
 

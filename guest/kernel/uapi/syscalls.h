@@ -18,12 +18,12 @@
 #define SYS_BENCH_REPORT 11     /* (name, cycles, iterations) -> 0; the kernel prints JSON */
 #define SYS_CYCLES 12           /* () -> cycle counter (the kernel's vmi clock) */
 
-#define E_FAULT 14   /* a bad user pointer */
+#define E_FAULT 14 /* a bad user pointer */
 #define E_INVAL 22
 #define E_NOMEM 12
-#define E_CHILD 10   /* no child to wait for */
-#define E_NOENT 2    /* no such program */
-#define E_AGAIN 11   /* process table full */
+#define E_CHILD 10 /* no child to wait for */
+#define E_NOENT 2  /* no such program */
+#define E_AGAIN 11 /* process table full */
 
 /* Exit status of a process killed by a fault it did not handle. */
 #define KILLED_BY_FAULT(vector) (128 + (vector))

@@ -8,16 +8,20 @@ int g_failures;
 
 size_t strlen(const char* s) {
     size_t n = 0;
-    while (s[n]) ++n;
+    while (s[n])
+        ++n;
     return n;
 }
 
 bool streq(const char* a, const char* b) {
-    while (*a && *a == *b) ++a, ++b;
+    while (*a && *a == *b)
+        ++a, ++b;
     return *a == *b;
 }
 
-void print(const char* s) { write(s, strlen(s)); }
+void print(const char* s) {
+    write(s, strlen(s));
+}
 
 void print_u64(uint64_t v) {
     char buf[21];
@@ -44,13 +48,17 @@ void check(bool ok, const char* name) {
     // One write per line keeps lines whole on the console.
     char line[128];
     size_t n = 0;
-    for (const char* p = ok ? "PASS: " : "FAIL: "; *p; ++p) line[n++] = *p;
-    for (const char* p = name; *p && n < sizeof line - 1; ++p) line[n++] = *p;
+    for (const char* p = ok ? "PASS: " : "FAIL: "; *p; ++p)
+        line[n++] = *p;
+    for (const char* p = name; *p && n < sizeof line - 1; ++p)
+        line[n++] = *p;
     line[n++] = '\n';
     write(line, n);
     if (!ok) ++g_failures;
 }
 
-int failures() { return g_failures; }
+int failures() {
+    return g_failures;
+}
 
 } // namespace user

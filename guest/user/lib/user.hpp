@@ -2,19 +2,16 @@
 // Programs run at CPL3 with no FPU state saved by the kernel, so they are built without SSE.
 #pragma once
 
+#include "uapi/syscalls.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-#include "uapi/syscalls.h"
 
 namespace user {
 
 inline long syscall(long nr, long a = 0, long b = 0, long c = 0) {
     long ret;
-    asm volatile("syscall"
-                 : "=a"(ret)
-                 : "a"(nr), "D"(a), "S"(b), "d"(c)
-                 : "rcx", "r11", "memory");
+    asm volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
     return ret;
 }
 
@@ -25,10 +22,18 @@ inline long syscall(long nr, long a = 0, long b = 0, long c = 0) {
 inline long write(const char* buf, size_t len) {
     return syscall(SYS_WRITE, 1, reinterpret_cast<long>(buf), static_cast<long>(len));
 }
-inline long getpid() { return syscall(SYS_GETPID); }
-inline long yield() { return syscall(SYS_YIELD); }
-inline long fork() { return syscall(SYS_FORK); }
-inline long wait(int* status) { return syscall(SYS_WAIT, reinterpret_cast<long>(status)); }
+inline long getpid() {
+    return syscall(SYS_GETPID);
+}
+inline long yield() {
+    return syscall(SYS_YIELD);
+}
+inline long fork() {
+    return syscall(SYS_FORK);
+}
+inline long wait(int* status) {
+    return syscall(SYS_WAIT, reinterpret_cast<long>(status));
+}
 inline long exec(const char* name, const char* arg) {
     return syscall(SYS_EXEC, reinterpret_cast<long>(name), reinterpret_cast<long>(arg));
 }
@@ -50,7 +55,9 @@ inline void bench_report(const char* name, uint64_t cycles, uint64_t iterations)
     syscall(SYS_BENCH_REPORT, reinterpret_cast<long>(name), static_cast<long>(cycles),
             static_cast<long>(iterations));
 }
-inline uint64_t cycles() { return static_cast<uint64_t>(syscall(SYS_CYCLES)); }
+inline uint64_t cycles() {
+    return static_cast<uint64_t>(syscall(SYS_CYCLES));
+}
 
 // TSC read at CPL3 (CR4.TSD is clear): the clock benchmarks use, free of syscall cost.
 inline uint64_t rdtsc() {

@@ -16,7 +16,8 @@ void putc(char c) {
 }
 
 void puts(const char* s) {
-    while (*s) putc(*s++);
+    while (*s)
+        putc(*s++);
 }
 
 void put_hex(uint64_t v) {
@@ -42,7 +43,8 @@ void put_dec(uint64_t v) {
 }
 
 bool streq(const char* a, const char* b) {
-    while (*a && *a == *b) ++a, ++b;
+    while (*a && *a == *b)
+        ++a, ++b;
     return *a == *b;
 }
 
@@ -59,7 +61,9 @@ void check(bool ok, const char* name) {
     if (!ok) ++g_failures;
 }
 
-int failures() { return g_failures; }
+int failures() {
+    return g_failures;
+}
 
 } // namespace guest
 
@@ -68,5 +72,6 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
     const int status =
         guest_main(static_cast<const guest::StartInfo*>(vmi::boot::phys_to_virt(start_info_phys)));
     asm volatile("outl %0, %1" ::"a"(static_cast<uint32_t>(status)), "Nd"(uint16_t{0xf4}));
-    for (;;) asm volatile("cli; hlt");
+    for (;;)
+        asm volatile("cli; hlt");
 }
