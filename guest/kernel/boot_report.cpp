@@ -11,9 +11,10 @@ void print_boot_report(const vmi::Report& r) {
 #else
     switch (r.outcome) {
     case vmi::Outcome::Bound:
-        print("vmi: bound %u of %u calls to ROM \"%s\" %u.%u (%u native, %u nop)\n", r.calls_rom,
+        print("vmi: bound %u of %u calls to ROM \"%s\" %u.%u%s (%u native, %u nop)\n", r.calls_rom,
               static_cast<unsigned>(VMI_CALL_COUNT), r.rom_name, r.abi_major, r.abi_minor,
-              r.calls_native, r.calls_nop);
+              r.features & VMI_FEATURE_DEPRIVILEGED ? ", deprivileged" : "", r.calls_native,
+              r.calls_nop);
         break;
     case vmi::Outcome::Rejected:
         print("vmi: no ROM (%s at 0x%lx), running native\n", vmi::rom_check_reason(r.check),

@@ -22,7 +22,8 @@ namespace kernel {
 namespace {
 
 #ifndef VMI_PURE_NATIVE
-alignas(4096) uint8_t g_rom_state[4096];
+// The ROM's state: 64 KiB covers a deprivileged ROM's monitor (docs/spec.md §9).
+alignas(4096) uint8_t g_rom_state[64 * 1024];
 #endif
 
 const char* command_line(uint64_t start_info_phys) {
@@ -43,6 +44,8 @@ vmi::Report bind_vmi() {
     params.state_page = g_rom_state;
     params.state_phys = vmi::boot::virt_to_phys(g_rom_state);
     params.state_size = sizeof g_rom_state;
+    // Every frame, page tables included, is mapped at kKernelBase + physical (mm.cpp).
+    params.init_flags = VMI_INIT_PAGE_TABLES_LINEAR;
     params.sites_begin = __vmi_sites_start;
     params.sites_end = __vmi_sites_end;
     return vmi::bind(params);

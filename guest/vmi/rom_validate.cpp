@@ -119,6 +119,17 @@ RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
         if (entry != 0 && !entry_ok(entry, header_size, size)) return RomCheck::EntryOutOfBounds;
     }
 
+    // 1.2: a second table, of offsets into the ROM's state, for VMI_RELOC_CALL_STATE. Its
+    // entries are checked against the state the kernel gives, at binding.
+    const uint16_t minor = load16(image + VMI_FIELD(abi_minor));
+    const uint32_t state_table = minor >= 2 ? load32(image + VMI_FIELD(state_table_offset)) : 0;
+    if (state_table != 0 && (state_table % 4 != 0 || state_table < header_size ||
+                             !range_ok(state_table, uint64_t{count} * 4, size)))
+        return RomCheck::CallTableBounds;
+    const uint32_t reloc_args = minor >= 2 ? load32(image + VMI_FIELD(reloc_args_offset)) : 0;
+    if (reloc_args != 0 && !entry_ok(reloc_args, header_size, size))
+        return RomCheck::EntryOutOfBounds;
+
     const uint32_t data = load32(image + VMI_FIELD(data_offset));
     const uint32_t data_size = load32(image + VMI_FIELD(data_size));
     if (data_size != 0 && (data_size < sizeof(vmi_data_area) || data % 8 != 0 ||
@@ -132,7 +143,10 @@ RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
 
     info.size = size;
     info.abi_major = major;
-    info.abi_minor = load16(image + VMI_FIELD(abi_minor));
+    info.abi_minor = minor;
+    info.state_table = state_table;
+    info.reloc = reloc_args != 0 ? reloc_args : load32(image + VMI_FIELD(reloc_offset));
+    info.reloc_takes_args = reloc_args != 0;
     info.call_count = count < uint32_t{VMI_CALL_COUNT} ? count : uint32_t{VMI_CALL_COUNT};
     info.name = reinterpret_cast<const char*>(image + name);
     return RomCheck::Ok;
@@ -140,6 +154,10 @@ RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
 
 uint32_t rom_call_offset(const uint8_t* image, uint32_t call) {
     return load32(image + load32(image + VMI_FIELD(call_table_offset)) + call * 4);
+}
+
+uint32_t rom_state_call_offset(const uint8_t* image, const RomInfo& info, uint32_t call) {
+    return info.state_table != 0 ? load32(image + info.state_table + call * 4) : 0;
 }
 
 } // namespace vmi

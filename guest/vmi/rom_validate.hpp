@@ -27,8 +27,11 @@ const char* rom_check_reason(RomCheck check);
 struct RomInfo {
     uint32_t size; // bytes, rom_length * 512
     uint16_t abi_major, abi_minor;
-    uint32_t call_count; // entries the kernel may consult (min of ROM's and kernel's)
-    const char* name;    // inside the image
+    uint32_t call_count;  // entries the kernel may consult (min of ROM's and kernel's)
+    const char* name;     // inside the image
+    uint32_t state_table; // offset of the state call table (1.2), 0 if none
+    uint32_t reloc;       // the reloc entry this kernel calls: reloc_args (1.2) if any, else reloc
+    bool reloc_takes_args;
 };
 
 // Checks everything the kernel relies on before it jumps into the image. `window` bytes are
@@ -37,5 +40,8 @@ RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info);
 
 // Reads entry `call` of a validated image's call table (0 = not provided).
 uint32_t rom_call_offset(const uint8_t* image, uint32_t call);
+
+// Reads entry `call` of a validated image's state call table: an offset into the ROM's state.
+uint32_t rom_state_call_offset(const uint8_t* image, const RomInfo& info, uint32_t call);
 
 } // namespace vmi

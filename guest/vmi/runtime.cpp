@@ -1,11 +1,15 @@
 #include "runtime.hpp"
 
+#include "ops.hpp"
+
 namespace vmi {
 
 namespace {
 
 using InitFn = uint32_t (*)(vmi_init_args*);
 using RelocFn = uint32_t (*)(uint32_t);
+// 1.2: the init arguments too, so that the answer can depend on what init chose.
+using RelocArgsFn = uint32_t (*)(uint32_t, const vmi_init_args*);
 
 RomInfo g_rom;
 bool g_bound = false;
@@ -46,6 +50,10 @@ Candidate scan(const BindParams& params, Report& report) {
         }
     }
     return {};
+}
+
+bool state_entry_ok(uint32_t offset, const BindParams& params) {
+    return offset != 0 && offset < params.state_size;
 }
 
 void serialize() {
@@ -105,6 +113,7 @@ Report bind(const BindParams& params) {
     args.state_virt = reinterpret_cast<uint64_t>(params.state_page);
     args.state_phys = params.state_phys;
     args.state_size = params.state_size;
+    args.flags = params.init_flags;
     const auto init = reinterpret_cast<InitFn>(
         rom_virt + header_u32(rom.image, offsetof(vmi_rom_header, init_offset)));
     report.init_status = init(&args);
@@ -114,8 +123,11 @@ Report bind(const BindParams& params) {
     }
 
     // Calls the ROM does not know (it is older than this kernel) stay native.
-    const auto reloc = reinterpret_cast<RelocFn>(
-        rom_virt + header_u32(rom.image, offsetof(vmi_rom_header, reloc_offset)));
+    const auto reloc = [&](uint32_t call) {
+        return g_rom.reloc_takes_args
+                   ? reinterpret_cast<RelocArgsFn>(rom_virt + g_rom.reloc)(call, &args)
+                   : reinterpret_cast<RelocFn>(rom_virt + g_rom.reloc)(call);
+    };
     Binding* binding = g_binding;
     uint64_t target[VMI_CALL_COUNT];
     report.calls_native = 0;
@@ -127,6 +139,12 @@ Report bind(const BindParams& params) {
         if (type == VMI_RELOC_CALL && entry != 0) {
             binding[call] = Binding::Call;
             target[call] = rom_virt + entry;
+            ++report.calls_rom;
+        } else if (type == VMI_RELOC_CALL_STATE &&
+                   state_entry_ok(rom_state_call_offset(rom.image, g_rom, call), params)) {
+            // Code the ROM's init placed in its state (spec §7.1).
+            binding[call] = Binding::Call;
+            target[call] = args.state_virt + rom_state_call_offset(rom.image, g_rom, call);
             ++report.calls_rom;
         } else if (type == VMI_RELOC_NOP) {
             binding[call] = Binding::Nop;
@@ -155,8 +173,12 @@ Report bind(const BindParams& params) {
 
     g_bound = true;
     report.outcome = Outcome::Bound;
-    report.features = header_u32(rom.image, offsetof(vmi_rom_header, features)) |
-                      uint64_t{header_u32(rom.image, offsetof(vmi_rom_header, features) + 4)} << 32;
+    // A ROM decides some features at init (e.g. deprivileged execution): ask it.
+    report.features =
+        binding[VMI_CALL_GET_FEATURES] == Binding::Call
+            ? get_features()
+            : header_u32(rom.image, offsetof(vmi_rom_header, features)) |
+                  uint64_t{header_u32(rom.image, offsetof(vmi_rom_header, features) + 4)} << 32;
     return report;
 }
 

@@ -15,6 +15,7 @@ struct BindParams {
     void* state_page;     // zeroed, writable, for the ROM's own state
     uint64_t state_phys;
     uint64_t state_size;
+    uint32_t init_flags; // VMI_INIT_* the kernel guarantees
     const vmi_site* sites_begin;
     const vmi_site* sites_end;
 };
@@ -36,7 +37,7 @@ struct Report {
     uint32_t init_status = 0;
     uint32_t calls_rom = 0, calls_native = 0, calls_nop = 0; // per call number
     uint32_t sites = 0, sites_patched = 0, sites_bad = 0;
-    uint64_t features = 0; // from the ROM header
+    uint64_t features = 0; // GET_FEATURES after binding (the header's if it stays native)
 };
 
 Report bind(const BindParams& params);

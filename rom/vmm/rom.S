@@ -8,6 +8,18 @@
 #include <vmi/vmi.h>
 #include "hypercall_ports.h"
 
+/* Built twice: vmm.rom binds the kernel's calls directly; with VMI_ROM_DEPRIVILEGED,
+ * vmm-deprivileged.rom also carries the monitor (rom/common/monitor.S) and, for a kernel that
+ * allows it (ABI 1.2), runs the kernel at CPL3 (docs/monitor.md). */
+#ifdef VMI_ROM_DEPRIVILEGED
+#define ROM_NAME "vmi-vmm-deprivileged"
+#define ROM_STATE_SIZE MON_STATE_SIZE
+#include "../common/monitor_layout.h"
+#else
+#define ROM_NAME "vmi-vmm"
+#define ROM_STATE_SIZE 0
+#endif
+
 #define X(number, NAME, name, sig) .set VMI_CALL_##NAME, number;
 VMI_CALLS(X)
 #undef X
@@ -55,13 +67,19 @@ rom_start:
     .long VMI_DATA_AREA_SIZE
     .long rom_name - rom_start
     .long rom_license - rom_start
-    .long (1 << 16) | 0              /* rom_version 1.0 */
-    .long 0, 0, 0
+    .long (1 << 16) | 1              /* rom_version 1.1 */
+    .long ROM_STATE_SIZE
+#ifdef VMI_ROM_DEPRIVILEGED
+    .long state_table - rom_start
+    .long rom_reloc_args - rom_start
+#else
+    .long 0, 0
+#endif
     .if . - rom_start != VMI_ROM_HEADER_SIZE
     .error "ROM header size does not match VMI_ROM_HEADER_SIZE"
     .endif
 
-rom_name:    .asciz "vmi-vmm"
+rom_name:    .asciz ROM_NAME
 rom_license: .asciz "MIT"
 
 /* uint32_t init(struct vmi_init_args*), System V. Succeeds only under our VMM: the probe port
@@ -75,6 +93,9 @@ rom_init:
     jne 2f
     cmpl $VMI_DATA_MAGIC, data_area + VMI_DATA_MAGIC_OFF(%rip)
     jne 2f
+#ifdef VMI_ROM_DEPRIVILEGED
+    call monitor_init
+#endif
     xor %eax, %eax
     ret
 1:  mov $VMI_ERR_VERSION, %eax
@@ -222,6 +243,74 @@ rom_get_features:
     je 1f
     or $VMI_FEATURE_CPUID_CACHE, %rax
 1:  ret
+
+#ifdef VMI_ROM_DEPRIVILEGED
+/* What the monitor needs at CPL0 for the console and power: this VMM's hypercalls. */
+.macro ROM_PRIVILEGED_CONSOLE
+    push %rax
+    push %rdx
+    mov $VMM_HC_PORT_CONSOLE, %edx
+    in %dx, %eax
+    pop %rdx
+    pop %rax
+.endm
+.macro ROM_PRIVILEGED_SHUTDOWN
+    mov %edi, %eax
+    mov $VMM_HC_PORT_SHUTDOWN, %edx
+    out %eax, %dx
+2:  cli
+    hlt
+    jmp 2b
+.endm
+.macro ROM_PRIVILEGED_REBOOT
+    mov $VMM_HC_PORT_REBOOT, %edx
+    out %eax, %dx
+2:  cli
+    hlt
+    jmp 2b
+.endm
+
+#include "../common/monitor.S"
+
+/* reloc(edi=call, rsi=init args) of a 1.2 kernel: the monitor's answers if init set it up. */
+rom_reloc_args:
+    call monitor_active
+    test %eax, %eax
+    jz rom_reloc
+    xor %eax, %eax
+    cmp $vmi_call_count, %edi
+    jae 1f
+    mov %edi, %eax
+    lea deprivileged_types(%rip), %rdx
+    movzbl (%rdx,%rax), %eax
+1:  ret
+
+/* Deprivileged: calls with a d_ entry in the monitor run there; time stays in the ROM (rdtsc
+ * and the data area work at CPL3); page fills and the cycle counter stay native (unprivileged
+ * instructions); descriptor-table and page-pinning calls have nothing to do. */
+    .set dtype_get_cycle_frequency, VMI_RELOC_CALL
+    .set dtype_get_wallclock_time, VMI_RELOC_CALL
+    .set dtype_load_gdt, VMI_RELOC_NOP
+    .set dtype_load_idt, VMI_RELOC_NOP
+    .set dtype_load_tr, VMI_RELOC_NOP
+    .set dtype_write_gdt_entry, VMI_RELOC_NOP
+    .set dtype_write_idt_entry, VMI_RELOC_NOP
+    .set dtype_allocate_page, VMI_RELOC_NOP
+    .set dtype_release_page, VMI_RELOC_NOP
+    .set dtype_set_lazy_mode, VMI_RELOC_NOP
+deprivileged_types:
+#define X(number, NAME, name, sig) .ifdef dtype_##name; .byte dtype_##name; .else; \
+    .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; .endif; .endif;
+    VMI_CALLS(X)
+#undef X
+
+    .balign 4
+state_table:
+#define X(number, NAME, name, sig) .ifdef d_##name; .long d_##name - monitor_payload; .else; \
+    .long 0; .endif;
+    VMI_CALLS(X)
+#undef X
+#endif
 
 /* Tables last, so that .ifdef sees every entry defined above. */
     .balign 4

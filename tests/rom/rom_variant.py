@@ -36,8 +36,11 @@ VARIANTS = {
     "entry-outside": lambda rom: (put32(rom, INIT, len(rom) + 0x10), fix_checksum(rom)),
     # a newer ROM than the kernel knows: same calls, higher minor
     "minor-newer": lambda rom: (put16(rom, ABI_MINOR, 5), fix_checksum(rom)),
-    # an older ROM: it knows only the first 40 calls, so later ones must stay native
-    "older-40-calls": lambda rom: (put32(rom, CALL_COUNT, 40), fix_checksum(rom)),
+    # an older ROM (ABI 1.0): it knows only the first 40 calls, so later ones must stay native
+    "older-40-calls": lambda rom: (put32(rom, CALL_COUNT, 40), put16(rom, ABI_MINOR, 0),
+                                   fix_checksum(rom)),
+    # a ROM of ABI 1.1: the 1.2 header fields (state table, reloc with arguments) are not read
+    "minor-1": lambda rom: (put16(rom, ABI_MINOR, 1), fix_checksum(rom)),
 }
 
 

@@ -15,5 +15,6 @@
 #define VMI_FEATURE_CPUID_CACHE VMI_BIT(3)     /* CPUID answered from the data area */
 #define VMI_FEATURE_POWER VMI_BIT(4)           /* SHUTDOWN/REBOOT/HALT through the VMM */
 #define VMI_FEATURE_PAGE_OPS VMI_BIT(5)        /* ZERO_PAGE/COPY_PAGE done by the hypervisor */
+#define VMI_FEATURE_DEPRIVILEGED VMI_BIT(6)    /* 1.2: the kernel runs at CPL3 (spec §9) */
 
 #endif

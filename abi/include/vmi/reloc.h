@@ -5,6 +5,9 @@
 #define VMI_RELOC_NATIVE 0 /* keep the native instructions at the site */
 #define VMI_RELOC_CALL 1   /* write `call rel32` to the call-table entry, NOP the rest */
 #define VMI_RELOC_NOP 2    /* the operation is unnecessary here: NOP the whole site */
+/* 1.2: `call rel32` to state_virt + the call's entry in the state table: code that the ROM's init
+ * placed in its state (spec §7.1). Answered only to a kernel of minor 2 or later. */
+#define VMI_RELOC_CALL_STATE 3
 
 /* Minimum size of a call site: room for `E8 rel32`. */
 #define VMI_SITE_MIN_BYTES 5
