@@ -1,4 +1,4 @@
-// The VMI runtime (DESIGN.md §2.3-2.4): find and validate a ROM, run its init, ask it how to
+// The VMI runtime (docs/design.md §2.3-2.4): find and validate a ROM, run its init, ask it how to
 // bind every call, and patch the kernel's call sites. Any failure leaves the native code.
 #pragma once
 

@@ -1,4 +1,4 @@
-/* The private hypercall interface between rom/vmm and vmm/ (DESIGN.md §2.7): port I/O on
+/* The private hypercall interface between rom/vmm and vmm/ (docs/design.md §2.7): port I/O on
  * 0x560-0x567. Arguments travel in registers; the VMM reads them after the exit and validates
  * them. Not part of the VMI-64 ABI: a kernel never uses these ports. */
 #ifndef VMM_HYPERCALL_PORTS_H

@@ -1,4 +1,4 @@
-// The kernel's PageTable Ops: every page-table change is a VMI call (DESIGN.md §2.4,
+// The kernel's PageTable Ops: every page-table change is a VMI call (docs/design.md §2.4,
 // docs/spec.md §4), counted so that self-tests and benchmarks can report how many were made.
 #pragma once
 
