@@ -197,13 +197,17 @@ vmi_native_idt_stubs:
     .popsection
     .else
 1:
-    .if vector >= 32 || ((ERROR_CODE_VECTORS >> vector) & 1) == 0
+    /* gas evaluates both sides of `||`, and a shift by 64 or more warns: test the error-code
+     * bit only for exception vectors. */
+    .if vector < 32
+    .if ((ERROR_CODE_VECTORS >> vector) & 1) == 0
     push $0
     .endif
     push $vector
-    .if vector < 32
     jmp exception_entry
     .else
+    push $0
+    push $vector
     jmp interrupt_entry
     .endif
     .pushsection .rodata.vmi_idt_stubs, "a"
