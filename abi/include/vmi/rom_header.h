@@ -56,7 +56,7 @@ struct vmi_rom_header {
     uint32_t data_offset;       /* 0x30: struct vmi_data_area, filled by the hypervisor */
     uint32_t data_size;         /* 0x34: 0 = no data area */
     uint32_t name_offset;       /* 0x38: NUL-terminated ROM name, at most 31 characters */
-    uint32_t license_offset;    /* 0x3C: NUL-terminated license string */
+    uint32_t license_offset;    /* 0x3C: NUL-terminated license string, at most 31 characters */
     uint32_t rom_version;       /* 0x40: the ROM's own version, major << 16 | minor */
     uint32_t reserved1[3];      /* 0x44 */
 };
