@@ -1,8 +1,8 @@
-# Freestanding guest code (DESIGN.md §2.1): built by the host compiler with its own flags.
+# Freestanding guest code (docs/design.md §2.1): built by the host compiler with its own flags.
 set(VMI_GUEST_FLAGS
     -m64 -ffreestanding -fno-exceptions -fno-rtti -fno-asynchronous-unwind-tables
     -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only
-    -nostdlib -O2 -g -Wall -Wextra)
+    -nostdlib -O2 -g -Wall -Wextra -Wa,--fatal-warnings)
 if(VMI_WERROR)
     list(APPEND VMI_GUEST_FLAGS -Werror)
 endif()

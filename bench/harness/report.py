@@ -402,7 +402,7 @@ def _target_reasons(data):
                    "constraints), so the difference is one instruction per site executed "
                    "(`objdump -d` of KernelOps::invalidate: `invlpg (%rdi)` then `xchg "
                    "%ax,%ax`, against `invlpg (%rdi)` alone). On this host every kernel-mode "
-                   "instruction is emulated (~1,100–1,500 cycles, notes/testbed.md), so that "
+                   "instruction is emulated (~1,100–1,500 cycles, docs/testbed.md), so that "
                    "NOP costs what a real instruction costs; on a host with VT-x/SVM it is a "
                    "fraction of a cycle. The cheapest kernel-level operations show it "
                    "clearly: a `cpuid` through its site is one ~13,000-cycle exit plus one "

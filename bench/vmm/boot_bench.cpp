@@ -38,7 +38,7 @@ BootResult run_boot_bench(const BootConfig& config, bool kvm_available, Progress
     const int status = static_cast<int>(bench_guest::kStatusOk);
     BootResult result;
     result.vmi = {"vmi run", {config.vmi, "run", config.kernel}, status, {}, {}, false};
-    // isa-debug-exit makes QEMU exit with (v << 1) | 1 (DESIGN.md §2.8).
+    // isa-debug-exit makes QEMU exit with (v << 1) | 1 (docs/design.md §2.8).
     result.qemu = {"qemu microvm",
                    {config.qemu, "-M", "microvm", "-accel", "kvm", "-cpu",
                     "host,-arch-capabilities", "-m", "128M", "-nodefaults", "-no-user-config",

@@ -1,4 +1,4 @@
-// Facts about the host that a reader needs to interpret the figures (DESIGN.md §5: know the
+// Facts about the host that a reader needs to interpret the figures (docs/design.md §5: know the
 // test bed). Anything that cannot be found is reported as such, never guessed.
 #pragma once
 

@@ -1,4 +1,4 @@
-// `vmm-bench`: side-by-side benchmarks of the hypervisor core (DESIGN.md §5). A program, not
+// `vmm-bench`: side-by-side benchmarks of the hypervisor core (docs/design.md §5). A program, not
 // a test: it reports figures and whether the targets are met, and fails only when a
 // measurement itself went wrong.
 #include "boot_bench.hpp"

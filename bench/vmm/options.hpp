@@ -14,7 +14,7 @@ namespace bench {
 struct Options {
     unsigned reps = 20; // start-to-exit launches of each monitor
     // Port I/O: many short a/b pairs rather than a few long ones. A pair (~0.16 s at ~7.5 us
-    // per emulated `out`, testbed.md) then sees the same machine load on both sides; on the
+    // per emulated `out`, docs/testbed.md) then sees the same machine load on both sides; on the
     // shared test bed that gave a ~3x tighter interval than 30 pairs of 50000 in the same time.
     unsigned pio_reps = 100;
     std::uint64_t iters = 10000;

@@ -1,4 +1,4 @@
-// The results as a table for people and as JSON for tools (DESIGN.md §5).
+// The results as a table for people and as JSON for tools (docs/design.md §5).
 #pragma once
 
 #include "boot_bench.hpp"

@@ -1,5 +1,5 @@
 // Median and minimum of repeated measurements. The machines are shared and noisy
-// (DESIGN.md §5), so every figure is reported as the median of interleaved repetitions, with
+// (docs/design.md §5), so every figure is reported as the median of interleaved repetitions, with
 // the minimum as the least-disturbed run.
 #pragma once
 

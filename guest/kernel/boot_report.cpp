@@ -11,8 +11,9 @@ void print_boot_report(const vmi::Report& r) {
 #else
     switch (r.outcome) {
     case vmi::Outcome::Bound:
-        print("vmi: bound %u of %u calls to ROM \"%s\" %u.%u%s (%u native, %u nop)\n", r.calls_rom,
-              static_cast<unsigned>(VMI_CALL_COUNT), r.rom_name, r.abi_major, r.abi_minor,
+        print("vmi: bound %u of %u calls to ROM \"%s\" %u.%u, ABI %u.%u%s (%u native, %u nop)\n",
+              r.calls_rom, static_cast<unsigned>(VMI_CALL_COUNT), r.rom_name, r.rom_version >> 16,
+              r.rom_version & 0xffff, r.abi_major, r.abi_minor,
               r.features & VMI_FEATURE_DEPRIVILEGED ? ", deprivileged" : "", r.calls_native,
               r.calls_nop);
         break;
@@ -21,8 +22,8 @@ void print_boot_report(const vmi::Report& r) {
               r.rom_phys);
         break;
     case vmi::Outcome::InitFailed:
-        print("vmi: no ROM (\"%s\" at 0x%lx: init failed: %s), running native\n", r.rom_name,
-              r.rom_phys, vmi::status_name(r.init_status));
+        print("vmi: no ROM (\"%s\" at 0x%lx: init failed: status %u (%s)), running native\n",
+              r.rom_name, r.rom_phys, r.init_status, vmi::status_name(r.init_status));
         break;
     case vmi::Outcome::NoRom:
         if (r.foreign_rom_phys)

@@ -10,7 +10,7 @@ namespace vmi {
 // resumes skips (kInvalidOpcodeBytes). rax carries `value` into the frame and back out, so a
 // handler can show that the frame it returned is the one resumed. (int3 would be the natural
 // test, but KVM's instruction emulator cannot deliver a software interrupt in long mode, which
-// ends a guest whose kernel mode is emulated: shared/notes/testbed.md.)
+// ends a guest whose kernel mode is emulated: docs/testbed.md.)
 inline constexpr uint64_t kInvalidOpcodeBytes = 2;
 
 inline uint64_t invalid_opcode(uint64_t value) {

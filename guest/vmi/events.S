@@ -42,7 +42,7 @@
 
 /* Resumes the frame at rdi: the whole sequence is one site, so a ROM that runs the kernel
  * deprivileged replaces it with its own return path. Natively iretq, also for user frames:
- * sysretq shut the vCPU down from the test bed's emulated kernel mode (shared/notes/testbed.md).
+ * sysretq shut the vCPU down from the test bed's emulated kernel mode (docs/testbed.md).
  * The frame may live anywhere (e.g. a process table): rsp points into it until iretq. */
 .macro resume_frame call
     vmi_site_begin
@@ -95,7 +95,7 @@ vmi_native_return_to_user:
  *
  * A #PF at the SYSCALL entry itself is a SYSCALL the host carried out without raising the
  * privilege level: some hosts that emulate SYSCALL for a guest (this test bed's kvm_pvm,
- * shared/notes/testbed.md) load RIP from IA32_LSTAR but leave CPL 3, so the user-mode fetch of
+ * docs/testbed.md) load RIP from IA32_LSTAR but leave CPL 3, so the user-mode fetch of
  * the supervisor page faults, now at CPL 0 with the user's registers as SYSCALL left them. The
  * stub completes the system call from there; elsewhere it costs #PF two instructions. */
     .balign 16
@@ -197,13 +197,17 @@ vmi_native_idt_stubs:
     .popsection
     .else
 1:
-    .if vector >= 32 || ((ERROR_CODE_VECTORS >> vector) & 1) == 0
+    /* gas evaluates both sides of `||`, and a shift by 64 or more warns: test the error-code
+     * bit only for exception vectors. */
+    .if vector < 32
+    .if ((ERROR_CODE_VECTORS >> vector) & 1) == 0
     push $0
     .endif
     push $vector
-    .if vector < 32
     jmp exception_entry
     .else
+    push $0
+    push $vector
     jmp interrupt_entry
     .endif
     .pushsection .rodata.vmi_idt_stubs, "a"

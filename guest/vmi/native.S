@@ -81,8 +81,9 @@ vmi_native_copy_page:
     ret
 
 /* Trampolines into C++ (System V): save the caller-saved registers the contract preserves.
- * Nine pushes plus the return address keep the stack 16-byte aligned for the callee when the
- * site itself was reached with an aligned stack; the C++ side needs no alignment anyway. */
+ * SAVE_SCRATCH is eight pushes, and trampolines whose call returns nothing in rax push it too,
+ * so the callee's stack alignment depends on the trampoline and on the site, which is wherever
+ * the compiler placed it. The C++ side (-mgeneral-regs-only) relies on no alignment. */
 .macro SAVE_SCRATCH
     push %rcx; push %rdx; push %rsi; push %rdi
     push %r8; push %r9; push %r10; push %r11

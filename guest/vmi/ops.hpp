@@ -1,7 +1,7 @@
-// The vmi:: operations a kernel uses instead of privileged instructions (DESIGN.md §2.4). Each
-// is one call site: native code inline, rebound at boot to the ROM (docs/spec.md §4-5 give the
-// registers). Calls whose native form is longer than an instruction or two call a helper in
-// native.S that keeps the same register contract.
+// The vmi:: operations a kernel uses instead of privileged instructions (docs/design.md
+// §2.4). Each is one call site: native code inline, rebound at boot to the ROM (docs/spec.md
+// §4-5 give the registers). Calls whose native form is longer than an instruction or two call a
+// helper in native.S that keeps the same register contract.
 #pragma once
 
 #include "site.hpp"

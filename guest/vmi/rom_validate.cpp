@@ -93,10 +93,14 @@ const char* rom_check_reason(RomCheck check) {
 RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
     if (window < 3 || image[0] != VMI_ROM_SIGNATURE_0 || image[1] != VMI_ROM_SIGNATURE_1)
         return RomCheck::NoOptionRom;
+    // The signature first (read from the window, whatever the length byte says): a firmware's
+    // own option ROM is skipped as such, and a VMI ROM with a bad length is reported as one.
+    if (window < VMI_FIELD(vmi_signature) + 4 ||
+        load32(image + VMI_FIELD(vmi_signature)) != VMI_SIGNATURE)
+        return RomCheck::NotVmi;
     const uint32_t size = uint32_t{image[2]} * VMI_ROM_UNIT;
     if (size == 0 || size > window) return RomCheck::BadLength;
     if (size < sizeof(vmi_rom_header)) return RomCheck::TooSmall;
-    if (load32(image + VMI_FIELD(vmi_signature)) != VMI_SIGNATURE) return RomCheck::NotVmi;
 
     if (byte_sum(image, size) != 0) return RomCheck::BadChecksum;
 
@@ -148,6 +152,7 @@ RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
     info.reloc = reloc_args != 0 ? reloc_args : load32(image + VMI_FIELD(reloc_offset));
     info.reloc_takes_args = reloc_args != 0;
     info.call_count = count < uint32_t{VMI_CALL_COUNT} ? count : uint32_t{VMI_CALL_COUNT};
+    info.rom_version = load32(image + VMI_FIELD(rom_version));
     info.name = reinterpret_cast<const char*>(image + name);
     return RomCheck::Ok;
 }

@@ -10,8 +10,8 @@ namespace vmi {
 enum class RomCheck : uint8_t {
     Ok,
     NoOptionRom,      // no 0x55 0xAA here
-    BadLength,        // zero length or longer than the scan window
     NotVmi,           // an option ROM without the VMI-64 signature
+    BadLength,        // zero length or longer than the scan window
     TooSmall,         // shorter than the VMI-64 header
     BadChecksum,      // 8-bit sum not zero
     MajorMismatch,    // ABI major differs from the kernel's
@@ -28,6 +28,7 @@ struct RomInfo {
     uint32_t size; // bytes, rom_length * 512
     uint16_t abi_major, abi_minor;
     uint32_t call_count;  // entries the kernel may consult (min of ROM's and kernel's)
+    uint32_t rom_version; // the ROM's own version, major << 16 | minor
     const char* name;     // inside the image
     uint32_t state_table; // offset of the state call table (1.2), 0 if none
     uint32_t reloc;       // the reloc entry this kernel calls: reloc_args (1.2) if any, else reloc

@@ -37,8 +37,7 @@ Candidate scan(const BindParams& params, Report& report) {
             return {image, phys};
         }
         if (check == RomCheck::NoOptionRom) continue;
-        if (check == RomCheck::NotVmi || check == RomCheck::BadLength ||
-            check == RomCheck::TooSmall) {
+        if (check == RomCheck::NotVmi) {
             if (!report.foreign_rom_phys) report.foreign_rom_phys = phys;
             continue;
         }
@@ -104,6 +103,7 @@ Report bind(const BindParams& params) {
     report.rom_name = g_rom.name;
     report.abi_major = g_rom.abi_major;
     report.abi_minor = g_rom.abi_minor;
+    report.rom_version = g_rom.rom_version;
 
     const auto rom_virt = reinterpret_cast<uint64_t>(rom.image);
     vmi_init_args args{};

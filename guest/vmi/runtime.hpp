@@ -1,4 +1,4 @@
-// The VMI runtime (DESIGN.md §2.3-2.4): find and validate a ROM, run its init, ask it how to
+// The VMI runtime (docs/design.md §2.3-2.4): find and validate a ROM, run its init, ask it how to
 // bind every call, and patch the kernel's call sites. Any failure leaves the native code.
 #pragma once
 
@@ -34,6 +34,7 @@ struct Report {
     uint64_t foreign_rom_phys = 0;          // first option ROM without the VMI signature, or 0
     const char* rom_name = nullptr;
     uint16_t abi_major = 0, abi_minor = 0;
+    uint32_t rom_version = 0; // major << 16 | minor
     uint32_t init_status = 0;
     uint32_t calls_rom = 0, calls_native = 0, calls_nop = 0; // per call number
     uint32_t sites = 0, sites_patched = 0, sites_bad = 0;

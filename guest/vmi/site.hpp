@@ -1,5 +1,5 @@
-// Call sites (DESIGN.md §2.4, docs/spec.md §7): each site holds its native instructions inline,
-// at least VMI_SITE_MIN_BYTES long, and is recorded in .vmi_sites so the runtime can
+// Call sites (docs/design.md §2.4, docs/spec.md §7): each site holds its native instructions
+// inline, at least VMI_SITE_MIN_BYTES long, and is recorded in .vmi_sites so the runtime can
 // rewrite it to `call rel32` into the ROM or to NOPs. Built with VMI_PURE_NATIVE the sites are
 // just the native instructions: the baseline that measures the layer's own cost.
 #pragma once

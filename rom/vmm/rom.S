@@ -20,13 +20,6 @@
 #define ROM_STATE_SIZE 0
 #endif
 
-#define X(number, NAME, name, sig) .set VMI_CALL_##NAME, number;
-VMI_CALLS(X)
-#undef X
-#define X(number, NAME, name, sig) + 1
-    .set vmi_call_count, 0 VMI_CALLS(X)
-#undef X
-
 /* Always provided; GET_FEATURES adds CPUID_CACHE when the VMM cached CPUID leaves. */
 #define ROM_FEATURES (VMI_FEATURE_CONSOLE | VMI_FEATURE_CYCLE_FREQUENCY | VMI_FEATURE_WALLCLOCK | \
                       VMI_FEATURE_POWER | VMI_FEATURE_PAGE_OPS)
@@ -50,9 +43,9 @@ VMI_CALLS(X)
     .globl rom_start
 rom_start:
     .byte 0x55, 0xaa
-    .byte 0                          /* rom_length: set by pack_rom.py */
+    .byte 0                          /* rom_length: set by tools/pack_rom.py */
     .byte 0xcb, 0x90, 0x90           /* BIOS POST far-calls offset 3 in real mode: retf */
-    .byte 0                          /* checksum_adjust: set by pack_rom.py */
+    .byte 0                          /* checksum_adjust: set by tools/pack_rom.py */
     .byte 0
     .long VMI_SIGNATURE
     .word VMI_ABI_MAJOR, VMI_ABI_MINOR
@@ -60,7 +53,7 @@ rom_start:
     .long 40                         /* max_stack_bytes: return address + four pushes */
     .quad ROM_FEATURES
     .long call_table - rom_start
-    .long vmi_call_count
+    .long VMI_CALL_COUNT
     .long rom_init - rom_start
     .long rom_reloc - rom_start
     .long data_area - rom_start
@@ -107,7 +100,7 @@ rom_init:
  * does so where an exit costs more than the ROM's lookup (see docs/rom-vmm.md). */
 rom_reloc:
     xor %eax, %eax
-    cmp $vmi_call_count, %edi
+    cmp $VMI_CALL_COUNT, %edi
     jae 1f
     cmp $VMI_CALL_CPUID, %edi
     jne 2f
@@ -278,7 +271,7 @@ rom_reloc_args:
     test %eax, %eax
     jz rom_reloc
     xor %eax, %eax
-    cmp $vmi_call_count, %edi
+    cmp $VMI_CALL_COUNT, %edi
     jae 1f
     mov %edi, %eax
     lea deprivileged_types(%rip), %rdx

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""DESIGN.md §2.4: only guest/vmi executes privileged or virtualization-sensitive instructions.
+"""Only guest/vmi executes privileged or sensitive instructions (docs/design.md §2.4).
 
 Three checks:
  1. source: no inline or standalone assembly in guest/kernel (all of it lives in guest/vmi,

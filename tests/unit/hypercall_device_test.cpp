@@ -236,10 +236,10 @@ TEST_F(HypercallTest, ZeroPageRefusesBadAddresses) {
     EXPECT_EQ(dev().read(kZeroPage, 4), std::uint32_t{VMI_ERR_FAULT});
 }
 
-TEST_F(HypercallTest, CopyPageCopiesFromR8ToRcx) {
+TEST_F(HypercallTest, CopyPageCopiesFromRcxToR8) {
     put_text(kPageA, std::string(4096, 's'));
     put_text(kPageB, std::string(4096, 'd'));
-    context_ = GuestContext{0, 0, {}, /*rcx=src*/ kPageA, /*r8=dst*/ kPageB};
+    context_ = GuestContext{.rcx = kPageA, .r8 = kPageB}; // source, destination
     ASSERT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_OK});
     auto dst = memory_->span(GuestPhysAddr(kPageB), 4096).value();
     for (std::uint8_t c : dst)
@@ -247,13 +247,13 @@ TEST_F(HypercallTest, CopyPageCopiesFromR8ToRcx) {
 }
 
 TEST_F(HypercallTest, CopyPageRefusesTheRomAsDestinationButReadsIt) {
-    context_ = GuestContext{0, 0, {}, kPageA, /*dst in the ROM window*/ 0xC0000};
+    context_ = GuestContext{.rcx = kPageA, .r8 = 0xC0000}; // destination in the ROM window
     EXPECT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_ERR_FAULT});
-    context_ = GuestContext{0, 0, {}, 0xC0000, kPageB};
+    context_ = GuestContext{.rcx = 0xC0000, .r8 = kPageB};
     EXPECT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_OK});
-    context_ = GuestContext{0, 0, {}, kPageA + 1, kPageB};
+    context_ = GuestContext{.rcx = kPageA + 1, .r8 = kPageB};
     EXPECT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_ERR_INVALID});
-    context_ = GuestContext{0, 0, {}, std::uint64_t{64} << 20, kPageB};
+    context_ = GuestContext{.rcx = std::uint64_t{64} << 20, .r8 = kPageB};
     EXPECT_EQ(dev().read(kCopyPage, 4), std::uint32_t{VMI_ERR_FAULT});
 }
 

@@ -297,7 +297,6 @@ TEST(InstallRom, DataAreaOutOfBoundsIsCopiedNotFilled) {
         std::size_t field;
         std::uint32_t value;
     } breakages[] = {
-        {test::kFieldDataSize, 0},                               // no data area
         {test::kFieldDataSize, VMI_DATA_AREA_SIZE - 1},          // too small
         {test::kFieldDataOffset, rom.data + 4},                  // misaligned
         {test::kFieldDataOffset, 0x48},                          // over the header
@@ -312,6 +311,19 @@ TEST(InstallRom, DataAreaOutOfBoundsIsCopiedNotFilled) {
         fix_checksum(image);
         SCOPED_TRACE("field " + std::to_string(b.field) + " = " + std::to_string(b.value));
         expect_copied_not_filled(image, "no usable data area");
+    }
+}
+
+// data_size 0 is the spec's "no data area": nothing to fill, and nothing to warn about.
+TEST(InstallRom, NoDataAreaIsCopiedWithoutAReason) {
+    const RomImage rom = build_rom();
+    for (const std::uint32_t offset : {std::uint32_t{0}, rom.data}) {
+        Bytes image = rom.bytes;
+        put32(image, test::kFieldDataSize, 0);
+        put32(image, test::kFieldDataOffset, offset);
+        fix_checksum(image);
+        SCOPED_TRACE("data_offset " + std::to_string(offset));
+        expect_copied_not_filled(image, "");
     }
 }
 

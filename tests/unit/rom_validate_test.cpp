@@ -183,11 +183,17 @@ TEST(RomValidate, BadLengthForZeroOrBeyondTheWindow) {
     const Bytes cut(rom.bytes.begin(), rom.bytes.end() - VMI_ROM_UNIT);
     EXPECT_EQ(check(cut), RomCheck::BadLength);
     EXPECT_EQ(check(rom.bytes, rom.bytes.size() - 1), RomCheck::BadLength);
-    // Windows that end right after the length byte or inside the header: the length check
-    // catches them before any header field is read (so TooSmall never fires).
-    for (std::size_t window : {std::size_t{3}, std::size_t{VMI_ROM_HEADER_SIZE} - 1}) {
+    // Windows that end inside the header, past the VMI signature: the length check catches
+    // them before any other header field is read (so TooSmall never fires).
+    for (std::size_t window :
+         {std::size_t{f::kFieldSignature} + 4, std::size_t{VMI_ROM_HEADER_SIZE} - 1}) {
         const Bytes cut_short(rom.bytes.begin(), rom.bytes.begin() + static_cast<long>(window));
         EXPECT_EQ(check(cut_short), RomCheck::BadLength) << "window " << window;
+    }
+    // A window that ends before the signature is complete cannot be a VMI ROM.
+    for (std::size_t window = 3; window < f::kFieldSignature + 4; ++window) {
+        const Bytes cut_short(rom.bytes.begin(), rom.bytes.begin() + static_cast<long>(window));
+        EXPECT_EQ(check(cut_short), RomCheck::NotVmi) << "window " << window;
     }
     Bytes max = rom.bytes;
     max[2] = 255;
@@ -447,6 +453,7 @@ TEST(RomValidate, ReportsTheFirstFailingCheckInSpecOrder) {
     const std::uint32_t size = size_of(rom);
     const std::vector<Breakage> breakages = {
         {RomCheck::NotVmi, [](Bytes& b, const RomImage&) { b[f::kFieldSignature] = 'X'; }, true},
+        {RomCheck::BadLength, [](Bytes& b, const RomImage&) { b[2] = 0; }, true},
         {RomCheck::BadChecksum, [](Bytes& b, const RomImage& r) { b[r.code] ^= 1; }, false},
         {RomCheck::MajorMismatch,
          [](Bytes& b, const RomImage&) { put16(b, f::kFieldMajor, VMI_ABI_MAJOR + 1); }, true},
@@ -474,11 +481,14 @@ TEST(RomValidate, ReportsTheFirstFailingCheckInSpecOrder) {
     }
 }
 
-TEST(RomValidate, LengthIsCheckedBeforeAnythingInTheHeader) {
+// A zero length with the VMI signature is a broken VMI ROM, reported as such; without the
+// signature it is a firmware's own option ROM, whatever its length byte says.
+TEST(RomValidate, SignatureIsCheckedBeforeTheLength) {
     Bytes b = build_rom().bytes;
-    b[f::kFieldSignature] = 0; // not VMI, bad checksum too
-    b[2] = 0;
+    b[2] = 0; // bad checksum too
     EXPECT_EQ(check(b), RomCheck::BadLength);
+    b[f::kFieldSignature] = 0;
+    EXPECT_EQ(check(b), RomCheck::NotVmi);
     b[0] = 0;
     EXPECT_EQ(check(b), RomCheck::NoOptionRom);
 }

@@ -1,5 +1,5 @@
 // Strong guest-physical address type: never mixes with host pointers or guest-virtual
-// addresses (DESIGN.md §6).
+// addresses (docs/design.md §6).
 #pragma once
 
 #include <compare>

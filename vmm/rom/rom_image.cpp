@@ -46,6 +46,8 @@ std::string install_rom(std::span<std::uint8_t> window, std::span<const std::uin
     // Past the header as the ROM declares it (the guest's rule too, docs/spec.md §8).
     const std::uint64_t header_end =
         std::max<std::uint64_t>(header.header_size, sizeof(vmi_rom_header));
+    // data_size 0 declares no data area (docs/spec.md §3.1): a valid ROM with nothing to fill.
+    if (header.data_size == 0) return {};
     if (header.data_size < sizeof(vmi_data_area) || header.data_offset % 8 != 0 ||
         header.data_offset < header_end || header.data_offset > rom_size ||
         sizeof(vmi_data_area) > rom_size - header.data_offset)

@@ -24,7 +24,8 @@ struct RomFacts {
 Result<std::vector<std::uint8_t>> read_rom_file(const std::string& path);
 
 // Places `image` at the start of `window` (zero-filling the rest) and fills its data area if
-// the header locates one. Returns why the area was left alone, or an empty string.
+// the header locates one. Returns why a declared area was left alone, or an empty string (also
+// for a ROM that declares none).
 std::string install_rom(std::span<std::uint8_t> window, std::span<const std::uint8_t> image,
                         const RomFacts& facts);
 

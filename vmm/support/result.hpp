@@ -1,4 +1,4 @@
-// Result type and TRY macro for host code (DESIGN.md §7, "Errors").
+// Result type and TRY macro for host code (docs/design.md §7, "Errors").
 #pragma once
 
 #include <string>

@@ -65,6 +65,17 @@
 #define VMI_CALL_ENUM_ENTRY(number, NAME, name, sig) VMI_CALL_##NAME = number,
 enum vmi_call { VMI_CALLS(VMI_CALL_ENUM_ENTRY) VMI_CALL_COUNT };
 #undef VMI_CALL_ENUM_ENTRY
+#else
+/* The same names as assembler symbols: VMI_CALL_<NAME> and VMI_CALL_COUNT, e.g. for a ROM's
+ * call table and header (docs/spec.md §11). */
+#define VMI_CALL_ASM_SYMBOL(number, NAME, name, sig) .set VMI_CALL_##NAME, number;
+#define VMI_CALL_ASM_ONE(number, NAME, name, sig) +1
+/* clang-format off */
+VMI_CALLS(VMI_CALL_ASM_SYMBOL)
+.set VMI_CALL_COUNT, 0 VMI_CALLS(VMI_CALL_ASM_ONE)
+/* clang-format on */
+#undef VMI_CALL_ASM_SYMBOL
+#undef VMI_CALL_ASM_ONE
 #endif
 
 #endif

@@ -13,7 +13,7 @@
 #define VMI_FEATURE_CYCLE_FREQUENCY VMI_BIT(1) /* GET_CYCLE_FREQUENCY is exact */
 #define VMI_FEATURE_WALLCLOCK VMI_BIT(2)       /* GET_WALLCLOCK_TIME without device I/O */
 #define VMI_FEATURE_CPUID_CACHE VMI_BIT(3)     /* CPUID answered from the data area */
-#define VMI_FEATURE_POWER VMI_BIT(4)           /* SHUTDOWN/REBOOT/HALT through the VMM */
+#define VMI_FEATURE_POWER VMI_BIT(4)           /* SHUTDOWN/REBOOT through the VMM */
 #define VMI_FEATURE_PAGE_OPS VMI_BIT(5)        /* ZERO_PAGE/COPY_PAGE done by the hypervisor */
 #define VMI_FEATURE_DEPRIVILEGED VMI_BIT(6)    /* 1.2: the kernel runs at CPL3 (spec §9) */
 

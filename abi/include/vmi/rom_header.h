@@ -67,9 +67,9 @@ struct vmi_rom_header {
     uint32_t init_offset;        /* 0x28: enum vmi_status init(struct vmi_init_args*) */
     uint32_t reloc_offset;       /* 0x2C: uint32_t reloc(uint32_t call) -> enum vmi_reloc_type */
     uint32_t data_offset;        /* 0x30: struct vmi_data_area, filled by the hypervisor */
-    uint32_t data_size;          /* 0x34 */
+    uint32_t data_size;          /* 0x34: 0 = no data area */
     uint32_t name_offset;        /* 0x38: NUL-terminated ROM name, at most 31 characters */
-    uint32_t license_offset;     /* 0x3C: NUL-terminated license string */
+    uint32_t license_offset;     /* 0x3C: NUL-terminated license string, at most 31 characters */
     uint32_t rom_version;        /* 0x40: the ROM's own version, major << 16 | minor */
     uint32_t state_size;         /* 0x44 (1.2): state the ROM asks for, bytes; 0 means 4096 */
     uint32_t state_table_offset; /* 0x48 (1.2): u32 state offsets by call for

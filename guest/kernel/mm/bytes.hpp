@@ -1,5 +1,5 @@
 // Page-sized and byte copies for the memory manager. Kernel-mode instructions are emulated on the
-// test bed (notes/testbed.md), so these compile to single `rep stos`/`rep movs` instructions
+// test bed (docs/testbed.md), so these compile to single `rep stos`/`rep movs` instructions
 // rather than loops (guest/kernel/CMakeLists.txt sets the string strategy for bytes.cpp).
 #pragma once
 

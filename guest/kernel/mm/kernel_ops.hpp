@@ -1,4 +1,4 @@
-// The kernel's PageTable Ops: every page-table change is a VMI call (DESIGN.md §2.4,
+// The kernel's PageTable Ops: every page-table change is a VMI call (docs/design.md §2.4,
 // docs/spec.md §4), counted so that self-tests and benchmarks can report how many were made.
 #pragma once
 
@@ -29,10 +29,10 @@ extern PhysAddr g_current_root;
 extern MmuCounters g_counters;
 } // namespace detail
 
-// The members that make VMI calls are defined in kernel_ops.cpp, not inline: a call site inside
-// a function that several objects emit (a template instance, an inline function) would be
-// recorded in .vmi_sites once per object, and the linker's dropped duplicates would leave
-// records pointing at discarded code.
+// The members that make VMI calls are defined in kernel_ops.cpp, not inline, so that each call
+// has one site instead of one per inlined copy in every PageTable instance: fewer sites to
+// patch at boot, and the MMU counters kept in one place. (Inline ones would be correct too: a
+// site's record joins its function's COMDAT group, site.hpp, and is dropped with it.)
 struct KernelOps {
     uint64_t read(const uint64_t* entry) const { return *entry; }
     void write(uint64_t* entry, uint64_t value, bool live) const;

@@ -61,6 +61,45 @@ void map_write_unmap(void (*check)(bool, const char*)) {
     check(calls, "unused slots are set with SET_PTE, live ones updated and invalidated");
 }
 
+// The leaf entry of `va`, found through the frame window (4 KiB mappings only).
+uint64_t* leaf_entry(const AddressSpace& as, uint64_t va) {
+    PhysAddr table = as.root();
+    for (unsigned level = 4; level > kLevelPt; --level)
+        table = PhysAddr{window(table)[(va >> (12 + 9 * (level - 1))) & 511] & kAddressMask};
+    return window(table) + ((va >> 12) & 511);
+}
+
+// Map A and read it, so that the TLB may hold the translation; point the live entry at B,
+// invalidate, read B; back to A with a full flush, read A. A lost invalidation can leave the
+// old translation in use, and the check then fails.
+bool remap_observed() {
+    AddressSpace as;
+    const Result<PhysAddr> a = frames().alloc(), b = frames().alloc();
+    bool ok = as.create().ok() && a.ok() && b.ok() && as.map(kTestVa, a.value(), kWritable).ok();
+    if (ok) {
+        window(a.value())[0] = kPattern;
+        window(b.value())[0] = ~kPattern;
+        as.activate();
+        auto* page = reinterpret_cast<volatile uint64_t*>(kTestVa);
+        uint64_t* pte = leaf_entry(as, kTestVa);
+        const uint64_t to_a = *pte;
+        const uint64_t to_b = (to_a & ~kAddressMask) | b.value().value;
+        ok = to_a == as.lookup(kTestVa).entry && page[0] == kPattern;
+        vmi::update_pte(pte, to_b);
+        vmi::inval_page(reinterpret_cast<const void*>(kTestVa));
+        ok = ok && page[0] == ~kPattern;
+        vmi::update_pte(pte, to_a);
+        vmi::flush_tlb(VMI_FLUSH_TLB);
+        ok = ok && page[0] == kPattern;
+        kernel_space().activate();
+        as.unmap(kTestVa); // the frames stay ours: destroy() frees only mapped frames
+    }
+    ok = as.destroy().ok() && ok;
+    if (a.ok()) frames().unref(a.value());
+    if (b.ok()) frames().unref(b.value());
+    return ok;
+}
+
 bool frames_reused() {
     const uint64_t before = frames().free_frames();
     const Result<PhysAddr> a = frames().alloc();
@@ -162,6 +201,8 @@ void run_selftests(void (*check)(bool ok, const char* name)) {
     const MmuCounters before = mmu_counters();
     check(own_tables(), "kernel runs on its own page tables");
     map_write_unmap(check);
+    check(remap_observed(),
+          "a remapped page reads its new frame after INVAL_PAGE and after FLUSH_TLB");
     check(frames_reused(), "freed frames are handed out again");
     check(cow_clone(), "a copy-on-write clone shares a frame until written");
     check(demand_zero(), "demand-zero faults fill only registered areas");

@@ -1,4 +1,4 @@
-// The memory manager's result type (DESIGN.md §7, after Hedron's result.hpp): a value or a
+// The memory manager's result type (docs/design.md §7, "Errors"): a value or a
 // small error enum, [[nodiscard]], with MM_TRY to propagate the error.
 #pragma once
 
