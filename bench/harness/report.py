@@ -429,6 +429,8 @@ def _pct_of(s):
 def gains_section(data, names, note=True):
     a = data["analysis"]
     ex = a["exits"]
+    if not any(a["per_op"][n].get("rom") or a["per_op"][n].get("norom") for n in names):
+        return "No runs of `rom` or `norom` in this run."
     rows = []
     for n in names:
         s = a["ratios"]["rom_over_norom"].get(n)

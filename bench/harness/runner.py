@@ -112,6 +112,7 @@ def main(args, root, t0):
     if "console" in args.groups and "trap" not in args.groups:
         warm_plan += [("trap", e) for e in active if e.monitor == "vmi"]
     broken = set()  # (group, env) whose warm-up failed: not repeated
+
     def reps_of(e):  # counts that repeat to the unit need only a few runs
         return args.icount_reps if e.deterministic else args.reps
 
