@@ -1,4 +1,4 @@
-// What the benchmark guests and `vmm-bench` agree on. Included by freestanding guest code and
+// What the benchmark guests and `vmm-pio-bench` agree on. Included by freestanding guest code and
 // by the host, so it holds constants only.
 #pragma once
 

@@ -1,6 +1,6 @@
 // Port-I/O round-trip guest: `out` to kLoopPort "iters=N" times (PVH command line), then exit
 // with kStatusOk. The loop body is unrolled so that the emulated loop bookkeeping (CPL0 code
-// is emulated on the test bed, docs/testbed.md) adds little to each exit.
+// is emulated on hosts without VT-x/SVM) adds little to each exit.
 #include "bench_guest_abi.hpp"
 #include "lib/guest.hpp"
 

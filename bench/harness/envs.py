@@ -46,6 +46,7 @@ class Env:
     monitor: str       # "vmi" or "qemu"
     kernel: str        # file name in build/bin
     accel: str = "kvm"  # "kvm" or "tcg"
+    icount: bool = False  # TCG with -icount shift=0,sleep=off: the TSC counts instructions
     rom: bool = False  # vmi offers its ROM
     binding: str = ""  # the kernel's "vmi: ..." line starts with this
     rom_name: str = "none"  # the "rom" field of its JSON lines
@@ -56,6 +57,10 @@ class Env:
     @property
     def real_time(self):
         return self.accel == "kvm"
+
+    @property
+    def deterministic(self):
+        return self.icount
 
     @property
     def expected_status(self):
@@ -73,6 +78,8 @@ class Env:
             return argv + ["--cmdline", cmdline]
         accel = ["-accel", "kvm", "-cpu", "host,-arch-capabilities"] if self.accel == "kvm" \
             else ["-accel", "tcg"]
+        if self.icount:
+            accel += ["-icount", "shift=0,sleep=off"]
         return [paths["qemu"], "-M", "microvm", *accel, "-m", f"{mem_mib}M", "-nodefaults",
                 "-no-user-config", "-nographic", "-serial", "stdio", "-no-reboot",
                 "-kernel", kernel, "-append", cmdline,
@@ -96,9 +103,14 @@ def all_envs():
             "QEMU `-M microvm -accel tcg` with the VMI-fied kernel (function only: its TSC "
             "is not real time)", "qemu", "kernel.elf", accel="tcg",
             binding="vmi: no ROM found"),
-        Env("qemu-tcg-native", "TCG pure-native",
-            "QEMU TCG with the pure-native kernel: the layer's baseline under TCG", "qemu",
-            "kernel-native.elf", accel="tcg", binding="vmi: pure native build"),
+        Env("icount", "icount",
+            "QEMU TCG `-icount shift=0,sleep=off` with the VMI-fied kernel: its TSC counts "
+            "instructions, the same on every run", "qemu", "kernel.elf", accel="tcg",
+            icount=True, binding="vmi: no ROM found"),
+        Env("icount-native", "icount pure-native",
+            "the same with the pure-native kernel: the layer's cost in instructions",
+            "qemu", "kernel-native.elf", accel="tcg", icount=True,
+            binding="vmi: pure native build"),
     ]
 ENV_IDS = [e.id for e in all_envs()]
 

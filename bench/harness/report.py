@@ -1,56 +1,10 @@
-"""The Markdown report: headline table, targets with verdicts and reasons, ratios with
-confidence intervals, the paravirtual gain of each benchmark explained, exits, VMM-level
-figures, charts and method."""
+"""The Markdown report of one run: headline table, the layer's overhead (instruction counts and
+the noisy KVM ratios), targets with verdicts, ratios with confidence intervals, paravirtual
+gains, exits, VMM-level figures, charts and method. Every figure in it is computed from the
+run's samples; analysis written by hand belongs in docs/benchmarks.md, outside the generated
+part."""
 
 from . import envs as envmod
-
-# What the ROM changes on each benchmark's measured path (docs/rom-vmm.md has the bindings),
-# and what would change the figure where it changes nothing.
-EXPLAIN = {
-    "console": "CONSOLE_WRITE is bound: one exit per 4 KiB buffer (port 0x561) and a host-side "
-               "copy, instead of two UART exits per byte (line-status poll, transmit register) "
-               "and the driver's emulated loop.",
-    "cpuid_static": "Same path in both: `--cpuid-cache auto` fills the ROM's CPUID answers "
-                    "only on hosts with VT-x/SVM; without them a lookup's emulated "
-                    "instructions cost more than the `cpuid` exit (docs/rom-vmm.md), so CPUID "
-                    "stays native. On a VT-x/SVM host the ROM answers static leaves without "
-                    "an exit.",
-    "cpuid_dynamic": "Same path in both: a leaf the ROM never caches is a `cpuid` exit either "
-                     "way.",
-    "cycle_frequency": "GET_CYCLE_FREQUENCY is bound: one load from the ROM's data area. "
-                       "Natively it is a cached value after the first call. A few emulated "
-                       "instructions apart.",
-    "wallclock": "GET_WALLCLOCK_TIME is bound: TSC arithmetic on the ROM's data area, no exit. "
-                 "Natively the RTC is read through CMOS ports 0x70/0x71 (exits).",
-    "trap": "Same path in both: event delivery and return are the CPU's (IDT, `iretq`); a ROM "
-            "entry would only add a `call` to the same emulated instructions. Changing this "
-            "needs a different ROM, one that runs the kernel deprivileged with a monitor of its "
-            "own at CPL0 (docs/rom-vmm.md).",
-    "portread": "Same path in both: an `inb` that KVM hands to the VMM; a hypercall would be "
-                "another port exit.",
-    "ptemod": "Same path in both: UPDATE_PTE and INVAL_PAGE stay native because KVM shadows "
-              "the page tables itself and gives a VMM no way to apply guest PTE updates in a "
-              "batch; a hypercall exits to userspace (~15,000 cycles) and would still leave the "
-              "write to be shadowed. A gain needs a host interface for batched PTE updates "
-              "(or hardware paging, where the write is not trapped at all).",
-    "syscall": "Same path in both: SYSCALL entry and the `iretq` return are native "
-               "(see trap).",
-    "callret": "User mode only, no VMI call anywhere: a control, equal in every environment.",
-    "pagefault": "Each demand-zero fault zeroes a 4 KiB frame: ZERO_PAGE is bound (one exit and "
-                 "a host memset) instead of a `rep stos` this host emulates iteration by "
-                 "iteration. The fault's event and its SET_PTE stay native.",
-    "mmap": "mmap, the first touch and munmap: the touch is a demand-zero fault (ZERO_PAGE, as "
-            "pagefault); the system calls, PTE writes and invalidation are native.",
-    "div0": "Same path in both: a user #DE through the kernel to the user's handler and "
-            "back by system call, events native (see trap).",
-    "forkwait": "fork shares the parent's pages copy-on-write; the copies that follow (the "
-                "first write to each shared page, fewer than one per fork here) go through "
-                "COPY_PAGE: one exit and a host memmove instead of a `rep movs` this host "
-                "emulates. New page tables come from the kernel's list of zeroed frames, and "
-                "the table copies, PTE writes, CR3 loads and events stay native.",
-    "ctxsw": "Same path in both: a yield system call, the scheduler and a CR3 load between two "
-             "processes, all native.",
-}
 
 HYPERCALL_PORTS = {"0x0561 in": "console", "0x0564 in": "zero page", "0x0565 in": "copy page"}
 
@@ -122,30 +76,30 @@ def _env_status(data):
     return st
 
 
-def render(data, chart_dir, charts, json_name):
+def render(data, chart_dir, charts, json_name, level=1):
+    """The report; `level` 2 makes its headings one deeper (inside a hand-written page)."""
     a = data["analysis"]
     h = data["host"]
     status = _env_status(data)
     envs = data["environments"]
-    labels = {e["id"]: e["label"] for e in envs}
     names = [n for n in envmod.RESULT_ORDER if n in a["per_op"]]
-    unit = {}
-    for s in data["runs"]:
-        for r in s["results"]:
-            unit.setdefault(r["bench"], r["unit"])
     o = data["options"]
     L = []
     w = L.append
+    hd = "#" * level
 
-    w("# Benchmarks: the VMI layer, the ROM and our VMM, side by side (`bench/run`)")
+    w(f"{hd} Benchmark report (`bench/run`)")
     w("")
     w("<!-- Generated by bench/run (bench/harness/report.py); re-run it rather than editing. -->")
     w("")
     plural = "s" if o["reps"] != 1 else ""
+    icount = [e for e in envs if e["id"].startswith("icount")]
     w(f"Command: `{data['command']}` (from the repository root, after `scripts/build`). "
-      f"{o['reps']} repetition{plural} of every benchmark in every environment, interleaved "
-      f"(each benchmark runs in all environments back to back, the order rotating), one guest "
-      f"boot per benchmark; figures are medians. Took {data['duration_s']:.0f} s."
+      f"{o['reps']} repetition{plural} of every benchmark in every environment"
+      + (f" ({o.get('icount_reps')} in the icount environments)" if icount else "")
+      + ", interleaved (each benchmark runs in all environments back to back, the order "
+      f"rotating), one guest boot per benchmark; figures are medians. Took "
+      f"{data['duration_s']:.0f} s."
       + (f" This text was re-rendered from the same samples by `{data['rerendered']}`."
          if data.get("rerendered") else ""))
     w("")
@@ -171,8 +125,7 @@ def render(data, chart_dir, charts, json_name):
         w(f"The ROM run's binding report: `{rom_binding}`.")
     w("")
 
-    # Environments.
-    w("## Environments")
+    w(f"{hd}# Environments")
     w("")
     rows = []
     for i, e in enumerate(envs, 1):
@@ -185,38 +138,42 @@ def render(data, chart_dir, charts, json_name):
         rows.append([i, f"`{e['id']}`", e["description"], st])
     w(_table(["", "id", "what", "status"], rows, ["r", "l", "l", "l"]))
     w("")
-    w("Environment 6 is there as the baseline of the layer's overhead under TCG. TCG figures "
-      "(*) are in TCG's own TSC, which does not count real time, so they are reported but kept "
-      "out of every ratio across environments.")
+    w("Figures marked * are in the TSC of QEMU TCG, which does not follow real time; † are "
+      "instructions (QEMU TCG with `-icount shift=0,sleep=off`: the guest TSC advances one "
+      "unit per instruction). Neither enters a ratio with a real-time environment.")
     w("")
 
-    # Headline.
-    w("## Headline: cycles per operation")
+    w(f"{hd}# Headline: cycles per operation")
     w("")
     w(headline(data))
     w("")
     w("Ratios are medians of per-repetition ratios (both sides ran back to back); below 1 the "
       "first environment is faster. ROM / no-ROM: what paravirtualization gains; VMI / native: "
       "the VMI-fied kernel on its native paths against the build with no VMI sites (the "
-      "layer's own cost); ours / QEMU: our VMM with its ROM against QEMU/KVM with the same "
-      "kernel. 95 % intervals are in the ratio table below.")
+      "layer's own cost), in host cycles under our VMM (noisy) and in instructions (icount); "
+      "ours / QEMU: our VMM with its ROM against QEMU/KVM with the same kernel. 95 % intervals "
+      "are in the ratio table below.")
     w("")
 
-    # Targets.
-    w("## Targets (reported, not asserted)")
+    w(f"{hd}# Native overhead of the VMI layer")
+    w("")
+    w(layer_section(data))
+    w("")
+
+    w(f"{hd}# Targets (reported, not asserted)")
     w("")
     w(targets_section(data))
     w("")
 
-    # Ratios with CIs.
-    w("## Ratios with 95 % confidence intervals")
+    w(f"{hd}# Ratios with 95 % confidence intervals")
     w("")
     cov = next((x["ci_coverage"] for x in a["ratios"]["rom_over_norom"].values() if x), None)
     w("Median of the per-repetition ratios [order-statistics interval of that median"
       + (f", {100 * cov:.1f} % coverage with {o['reps']} repetitions" if cov else "")
       + "]; below 1 the first environment is faster. Best: the ratio of the two environments' "
-      "fastest runs (interference only adds time, so minima are a robust second view). The "
-      "layer's overhead is in the targets section.")
+      "fastest runs (interference only adds time, so minima are a second view). ours no-ROM / "
+      "QEMU KVM compares the monitors alone: the same kernel on the same native paths under "
+      "the same host KVM.")
     w("")
     rows = []
     for n in names:
@@ -227,35 +184,28 @@ def render(data, chart_dir, charts, json_name):
     w(_table(["benchmark", "ROM / no-ROM", "best", "ours ROM / QEMU KVM", "best",
               "ours no-ROM / QEMU KVM", "best"], rows))
     w("")
-    w("ours no-ROM / QEMU KVM compares the monitors alone: the same kernel on the same native "
-      "paths under the same host KVM. Kernel-mode work is emulated by the host in both, so "
-      "differences come from what each monitor does per exit (and noise).")
+
+    w(f"{hd}# Paravirtual gains")
+    w("")
+    w(gains_section(data, names))
     w("")
 
-    # Paravirtual gains.
-    w("## Paravirtual gains, benchmark by benchmark")
-    w("")
-    w(gains_section(data, names, unit))
-    w("")
-
-    # Exits.
-    w("## Exits per benchmark (`vmi run --stats`)")
+    w(f"{hd}# Exits per benchmark (`vmi run --stats`)")
     w("")
     w(exits_section(data))
     w("")
 
-    # VMM level.
-    w("## VMM-level figures")
+    w(f"{hd}# VMM-level figures")
     w("")
-    w(vmm_section(data))
+    w(vmm_section(data, hd))
     w("")
 
-    # Charts.
-    w("## Charts")
+    w(f"{hd}# Charts")
     w("")
     captions = {"cycles": "Cycles per operation, real-time environments (log scale)",
                 "gain": "Paravirtual gain per benchmark (no-ROM / ROM, log scale)",
-                "layer": "Native overhead of the VMI layer, our VMM and QEMU TCG",
+                "layer": "Native overhead of the VMI layer: instructions (icount) and host "
+                         "cycles on our VMM",
                 "vmm": "Start-to-entry and memory overhead, vmi against QEMU microvm"}
     if not charts:
         w("No charts in this run (gnuplot missing or --no-plots).")
@@ -266,8 +216,7 @@ def render(data, chart_dir, charts, json_name):
             w("")
     w("")
 
-    # Method.
-    w("## Method")
+    w(f"{hd}# Method")
     w("")
     w(method_section(data))
     w("")
@@ -278,14 +227,36 @@ def render(data, chart_dir, charts, json_name):
     return "\n".join(L)
 
 
+def brief(data):
+    """What --brief prints: the headline table, the gains where ROM and no-ROM both ran, and
+    the environments that could not run."""
+    out = [headline(data), ""]
+    a = data["analysis"]
+    names = [n for n in envmod.RESULT_ORDER if n in a["per_op"]]
+    if any(a["ratios"]["rom_over_norom"].get(n) for n in names):
+        out += ["Paravirtual gains (host cycles per operation, medians):", "",
+                gains_section(data, names, note=False), ""]
+    for e in data["environments"]:
+        if not e["available"]:
+            out.append(f"missing: {e['id']}: {e['reason']}")
+    return "\n".join(out)
+
+
+HEADLINE_COLS = [("rom", "ROM"), ("norom", "no-ROM"), ("native", "pure-native"),
+                 ("qemu-kvm", "QEMU KVM"), ("qemu-tcg", "QEMU TCG*"), ("icount", "icount†"),
+                 ("icount-native", "icount pure-native†")]
+HEADLINE_RATIOS = [("rom_over_norom", "rom", "norom", "ROM / no-ROM"),
+                   ("layer_vmm", "norom", "native", "VMI / native"),
+                   ("layer_icount", "icount", "icount-native", "VMI / native†"),
+                   ("ours_over_qemu", "rom", "qemu-kvm", "ours / QEMU")]
+
+
 def headline(data):
     a = data["analysis"]
     status = _env_status(data)
     present = [e["id"] for e in data["environments"]]
-    cols = [("rom", "ROM"), ("norom", "no-ROM"), ("native", "pure-native"),
-            ("qemu-kvm", "QEMU KVM"), ("qemu-tcg", "QEMU TCG*"),
-            ("qemu-tcg-native", "TCG pure-native*")]
-    cols = [(e, t) for e, t in cols if e in present]
+    cols = [(e, t) for e, t in HEADLINE_COLS if e in present]
+    ratios = [r for r in HEADLINE_RATIOS if r[1] in present and r[2] in present]
     unit = {}
     for s in data["runs"]:
         for r in s["results"]:
@@ -299,21 +270,94 @@ def headline(data):
         for e, _ in cols:
             s = a["per_op"].get(n, {}).get(e)
             row.append(_cyc(s["median"]) if s else ("missing" if status[e] == "missing" else "–"))
-        r = a["ratios"]
-        for key in ("rom_over_norom", "layer_vmm", "layer_tcg", "ours_over_qemu"):
-            s = r[key].get(n)
+        for key, *_ in ratios:
+            s = a["ratios"][key].get(n)
             row.append(_ratio(s["median"]) if s else "–")
         rows.append(row)
-    return _table(["benchmark", "per"] + [t for _, t in cols]
-                  + ["ROM / no-ROM", "VMI / native", "VMI / native (TCG*)", "ours / QEMU"],
-                  rows, ["l", "l"] + ["r"] * (len(cols) + 4))
+    return _table(["benchmark", "per"] + [t for _, t in cols] + [r[3] for r in ratios],
+                  rows, ["l", "l"] + ["r"] * (len(cols) + len(ratios)))
 
 
-def _worst(ratios):
-    items = [(n, s) for n, s in ratios.items() if s]
-    if not items:
-        return None, None
-    return max(items, key=lambda kv: kv[1]["median"])
+def layer_section(data):
+    a = data["analysis"]
+    t = a["targets"]
+    o = data["options"]
+    out = []
+    ic = a.get("layer_icount") or {}
+    if ic:
+        n_runs = o.get("icount_reps", 0)
+        out.append(f"**Instruction counts (icount)**: the VMI-fied kernel (`icount`) against the "
+                   f"pure-native build (`icount-native`), {n_runs} run(s) of each: the "
+                   "instructions one run's measured loop executed (the kernel's `cycles`), and "
+                   "the difference per operation. *Runs agree*: whether every run of each "
+                   "kernel gave the same count. "
+                   "The difference is *resolved* when the two kernels' ranges over their runs do "
+                   "not overlap, *none* when every run of both gave the same count; the verdict "
+                   "holds for the whole range (the largest VMI-fied count over the smallest "
+                   "pure-native one).")
+        out.append("")
+        rows = []
+        for n in envmod.RESULT_ORDER:
+            d = ic.get(n)
+            if not d:
+                continue
+            agree = "yes" if d["repeatable"] else (
+                f"no: VMI-fied {_cyc(d['vmi']['min'])}–{_cyc(d['vmi']['max'])}, pure-native "
+                f"{_cyc(d['native']['min'])}–{_cyc(d['native']['max'])}")
+            if d["vmi"]["n"] < 2 or d["native"]["n"] < 2:
+                agree = "one run: not checked"
+            (cv, it), (cn, _) = d["per_run"]["vmi"], d["per_run"]["native"]
+            rows.append([n, f"{it:,}", f"{cv:,}", f"{cn:,}", f"{cv - cn:+,}",
+                         f"{d['diff_per_op']:+.3g}", f"{100 * (d['ratio'] - 1):+.3f} %", agree,
+                         d["difference"], f"**{t['layer_icount']['per_benchmark'][n]}**"])
+        out.append(_table(["benchmark", "operations", "VMI-fied instructions",
+                           "pure-native instructions", "difference", "per op", "relative",
+                           "runs agree", "difference is", "≤ 1 %"], rows,
+                          ["l", "r", "r", "r", "r", "r", "r", "l", "l", "l"]))
+        out.append("")
+        per = t["layer_icount"]["per_benchmark"]
+        resolved = [(n, ic[n]) for n in envmod.RESULT_ORDER
+                    if n in ic and ic[n]["difference"] == "resolved"]
+        same = [n for n in envmod.RESULT_ORDER if n in ic and ic[n]["difference"] == "none"]
+        missed = [n for n, v in per.items() if v == "missed"]
+        unresolved = [n for n, v in per.items() if v == "not resolved"]
+        out.append(
+            f"Verdict from the instruction counts: **{t['layer_icount']['verdict']}** "
+            f"({sum(v == 'met' for v in per.values())} of {len(per)} benchmarks met"
+            + (f"; missed: {', '.join(missed)}" if missed else "")
+            + (f"; not resolved: {', '.join(unresolved)}" if unresolved else "")
+            + "). Identical counts: " + (", ".join(same) or "none") + ". Resolved differences: "
+            + (", ".join(f"{n} {d['diff_per_op']:+.3g} instructions/op "
+                         f"({100 * (d['ratio'] - 1):+.3f} %)" for n, d in resolved) or "none")
+            + ".")
+        out.append("")
+    else:
+        out.append("No instruction counts in this run (the icount environments were not run "
+                   "or did not succeed).")
+        out.append("")
+    out.append("**Host cycles on our VMM (noisy)**: `norom` / `native` − 1, median of paired "
+               "repetitions [95 % interval]; best = ratio of the fastest runs. On a shared "
+               "machine without VT-x/SVM these intervals are wide; they are kept for the "
+               "real-time view, and the verdict above is the one that counts instructions.")
+    out.append("")
+    rows = []
+    for n in envmod.RESULT_ORDER:
+        s = a["ratios"]["layer_vmm"].get(n)
+        if not s:
+            continue
+        best = a["ratios_of_minima"]["layer_vmm"].get(n)
+        rows.append([n, _pct(s), f"{100 * (best - 1):+.1f} %" if best else "–",
+                     t["layer_vmm"]["per_benchmark"].get(n, "–")])
+    if rows:
+        out.append(_table(["benchmark", "our VMM, cycles", "best", "≤ 1 % (noisy)"], rows,
+                          ["l", "r", "r", "l"]))
+        out.append("")
+        out.append("A verdict from cycles is *met* when the whole 95 % interval of the median "
+                   "is within the target, *missed* when all of it is outside, *not resolved* "
+                   "when the interval straddles it.")
+    else:
+        out.append("No paired runs of `norom` and `native` in this run.")
+    return "\n".join(out)
 
 
 def targets_section(data):
@@ -321,31 +365,37 @@ def targets_section(data):
     t = a["targets"]
     vmm = data.get("vmm") or {}
     rows = []
-    for key in ("layer_vmm", "layer_tcg"):
+    for key in ("layer_icount", "layer_vmm"):
         per = t[key]["per_benchmark"]
         n_met = sum(v == "met" for v in per.values())
         missed = [n for n, v in per.items() if v.startswith("missed")]
         unresolved = [n for n, v in per.items() if v.startswith("not resolved")]
-        wn, ws = _worst(a["ratios"][key])
         fig = (f"{n_met} of {len(per)} met; missed: {', '.join(missed) or 'none'}; "
-               f"not resolved: {', '.join(unresolved) or 'none'}; largest median: "
-               f"{wn} {_pct(ws)}" if per else "no data")
+               f"not resolved: {', '.join(unresolved) or 'none'}" if per else "no data")
         rows.append([t[key]["target"], fig, f"**{t[key]['verdict']}**"])
     gains = a["ratios"]["rom_over_norom"]
-    big = sorted(((1 / s["median"], n) for n, s in gains.items() if s and s["median"] > 0),
-                 reverse=True)
-    fig = ", ".join(f"{n} {g:,.1f}×" for g, n in big if g >= 1.05) or "none above 5 %"
+    big = sorted(((1 / s["median"], n) for n, s in gains.items()
+                  if s and s["median"] > 0 and s["n"] >= 2 and s["ci_high"] < 1), reverse=True)
+    fig = ", ".join(f"{n} {g:,.2f}×" for g, n in big) or "none"
     rows.append(["paravirtual gains (ROM vs no-ROM), per benchmark",
-                 f"no-ROM / ROM above 1.05: {fig}; see the section below", "reported"])
-    entry = vmm.get("start_to_entry")
-    if entry and entry.get("ratio_qemu_over_vmi"):
+                 f"faster with the ROM, whole interval below 1: {fig}", "reported"])
+    entry = vmm.get("start_to_entry") or {}
+    if entry.get("ratio_qemu_over_vmi"):
         fig = (f"QEMU / vmi {_ci(entry['ratio_qemu_over_vmi'])} (vmi "
                f"{_ms(entry['vmi']['entry_ms'])} ms, QEMU {_ms(entry['qemu-kvm']['entry_ms'])} ms)")
     else:
-        fig = vmm.get("missing", "not measured")
+        fig = _missing(vmm, "start_to_entry")
     rows.append([t["start_to_entry"]["target"], fig, f"**{t['start_to_entry']['verdict']}**"])
-    mem = vmm.get("memory")
-    if mem and mem.get("vmi") and mem["vmi"]["overhead_rss_kib"]:
+    pio = a.get("pio")
+    if pio:
+        cpu = pio["cpu_ns"]
+        fig = (f"{_pct_of(cpu['overhead'])} per pair (a = {_cyc(cpu['full']['median'])} ns, "
+               f"b = {_cyc(cpu['raw']['median'])} ns per round trip)")
+    else:
+        fig = _missing(vmm, "pio")
+    rows.append([t["pio"]["target"], fig, f"**{t['pio']['verdict']}**"])
+    mem = vmm.get("memory") or {}
+    if mem.get("vmi") and mem["vmi"]["overhead_rss_kib"]:
         v = mem["vmi"]
         q = mem.get("qemu-kvm") or {}
         fig = (f"vmi {_mib(v['overhead_rss_kib'])} MiB RSS beyond guest RAM (PSS "
@@ -356,100 +406,31 @@ def targets_section(data):
         if "anonymous_verdict" in t["rss"]:
             verdict += f" (anonymous only: {t['rss']['anonymous_verdict']})"
     else:
-        fig, verdict = vmm.get("missing", "not measured"), "**missing**"
+        fig, verdict = _missing(vmm, "memory"), "**missing**"
     rows.append([t["rss"]["target"], fig, verdict])
-    out = [_table(["target", "figure", "verdict"], rows, ["l", "l", "l"]), ""]
-    out.append("Native overhead of the layer per benchmark: VMI-fied kernel / pure-native "
-               "kernel − 1, median of paired repetitions [95 % interval], best = ratio of the "
-               "fastest runs, verdict against +1 %.")
-    out.append("")
-    lrows = []
-    for n in envmod.RESULT_ORDER:
-        row = [n]
-        for key in ("layer_vmm", "layer_tcg"):
-            s = a["ratios"][key].get(n)
-            best = a["ratios_of_minima"][key].get(n)
-            row += [_pct(s), f"{100 * (best - 1):+.1f} %" if best else "–",
-                    t[key]["per_benchmark"].get(n, "–")]
-        if any(c != "–" for c in row[1:]):
-            lrows.append(row)
-    out.append(_table(["benchmark", "our VMM", "best", "verdict", "QEMU TCG*", "best",
-                       "verdict"], lrows, ["l", "r", "r", "l", "r", "r", "l"]))
-    out.append("")
-    out.append("A verdict is *met* when the whole 95 % interval of the median is within the "
-               "target, *missed* when all of it is outside, *not resolved* when the interval "
-               "straddles it (more repetitions, or a quieter machine, would decide).")
-    out.append("")
-    out += _target_reasons(data)
-    return "\n".join(out)
+    return _table(["target", "figure", "verdict"], rows, ["l", "l", "l"])
 
 
-def _target_reasons(data):
-    a = data["analysis"]
-    t = a["targets"]
-    vmm = data.get("vmm") or {}
-    out = []
-    layer_bad = [k for k in ("layer_vmm", "layer_tcg") if t[k]["verdict"] in
-                 ("missed", "not resolved")]
-    if layer_bad:
-        out.append("**Native overhead of the layer: why, and what would fix it.** "
-                   "At each VMI call site the VMI-fied kernel executes the native "
-                   "instruction(s) and then one multi-byte NOP: sites are padded to 5 bytes so "
-                   "that the runtime can patch a `call rel32` over them (guest/vmi/site.hpp), "
-                   "and the page-table notifications (ALLOCATE_PAGE, RELEASE_PAGE, "
-                   "SET_LAZY_MODE), empty natively, are a NOP where the pure-native build has "
-                   "nothing. Argument set-up is the same in both builds (the same asm "
-                   "constraints), so the difference is one instruction per site executed "
-                   "(`objdump -d` of KernelOps::invalidate: `invlpg (%rdi)` then `xchg "
-                   "%ax,%ax`, against `invlpg (%rdi)` alone). On this host every kernel-mode "
-                   "instruction is emulated (~1,100–1,500 cycles, docs/testbed.md), so that "
-                   "NOP costs what a real instruction costs; on a host with VT-x/SVM it is a "
-                   "fraction of a cycle. The cheapest kernel-level operations show it "
-                   "clearly: a `cpuid` through its site is one ~13,000-cycle exit plus one "
-                   "NOP, about +10 % (the best runs show it even when the median's interval "
-                   "is wide), an `inb` from the UART one ~32,000-cycle exit plus one NOP, "
-                   "about +4 %. Longer paths (a system call, a fault, fork) spread a "
-                   "few NOPs over hundreds of thousands of cycles, below this machine's "
-                   "noise. The fix is in the site format, not in a ROM: encode the native "
-                   "instruction long enough to fill the site (redundant prefixes, a 32-bit "
-                   "displacement: `invlpg 0x0(%rdi)` is 7 bytes) instead of appending a NOP, "
-                   "or let the runtime rewrite a site it leaves native that way, so that a "
-                   "native site runs exactly the pure-native instructions; only the empty "
-                   "notification sites would keep their NOP. Under TCG a NOP costs a few host "
-                   "cycles, far below TCG's noise. *Not resolved* means the interval "
-                   "straddles +1 %: noise, not a measured overhead; more repetitions on a "
-                   "quieter machine would decide.")
-        out.append("")
-    if t["start_to_entry"]["verdict"] not in ("met", "missing"):
-        out.append("**Start-to-entry:** below 5×, or not resolved. vmi's time to entry is "
-                   "process start, KVM VM and vCPU creation, loading the ELF and the ROM; "
-                   "QEMU's is its own initialisation. See the VMM-level section.")
-        out.append("")
-    mem = vmm.get("memory")
-    if mem and t["rss"]["verdict"] not in ("met", "missing"):
-        files = mem["vmi"].get("file_rss_kib", {})
-        top = ", ".join(f"{k} {v / 1024:.1f} MiB" for k, v in list(files.items())[:4])
-        out.append("**VMM memory: why, and what would fix it.** Most of vmi's RSS beyond the "
-                   "guest's RAM is file-backed pages of the shared libraries it maps "
-                   f"({top}): RSS counts every resident page mapped, including code shared "
-                   "with every other process using those libraries, and the kernel maps file "
-                   "pages around each fault (fault-around), so a library contributes more than "
-                   "the code vmi runs. vmi's private (anonymous) memory beyond guest RAM is "
-                   f"{_mib(mem['vmi']['overhead_anon_kib'])} MiB, within the target. The fix is "
-                   "to link vmi statically: scratch builds of the same tree measured the same "
-                   "way on 2026-11-22 gave 2.95 MiB RSS beyond guest RAM with "
-                   "`-static-libstdc++ -static-libgcc -Wl,--gc-sections` (libc still shared) "
-                   "and 2.11 MiB fully static (`-static`; RSS = PSS then, nothing is shared), "
-                   "of which 1.3 MiB is vmi's own resident text and 0.85 MiB anonymous. The "
-                   "last 0.1 MiB would have to come from a smaller binary (`-Os`) or less of "
-                   "it touched at start-up (not measured).")
-        out.append("")
-    return out
+def _missing(vmm, part):
+    d = vmm.get(part) or {}
+    return d.get("missing") or vmm.get("missing") or "not measured"
 
 
-def gains_section(data, names, unit):
+def _pct_of(s):
+    """A summary of fractions (a / b - 1) as percentages [interval]."""
+    if not s:
+        return "–"
+    p = lambda r: f"{100 * r:+.2f}"  # noqa: E731
+    if s["n"] < 2:
+        return f"{p(s['median'])} % (n=1)"
+    return f"{p(s['median'])} % [{p(s['ci_low'])}, {p(s['ci_high'])}]"
+
+
+def gains_section(data, names, note=True):
     a = data["analysis"]
     ex = a["exits"]
+    if not any(a["per_op"][n].get("rom") or a["per_op"][n].get("norom") for n in names):
+        return "No runs of `rom` or `norom` in this run."
     rows = []
     for n in names:
         s = a["ratios"]["rom_over_norom"].get(n)
@@ -460,7 +441,7 @@ def gains_section(data, names, unit):
             if s["n"] >= 2 and s["ci_low"] > 0:
                 gtxt += f" [{_ratio(1 / s['ci_high'])}, {_ratio(1 / s['ci_low'])}]"
             if s["n"] >= 2 and s["ci_low"] <= 1 <= s["ci_high"]:
-                gtxt += ", within noise"
+                gtxt += ", interval contains 1"
         else:
             gtxt = "–"
         group = next(g for g, res in envmod.RESULTS_OF.items() if n in res)
@@ -468,24 +449,17 @@ def gains_section(data, names, unit):
         calls = ", ".join(f"{HYPERCALL_PORTS[p]} {v:.2g}" for p, v in hc.items()
                           if p in HYPERCALL_PORTS and v >= 1e-5)
         rows.append([n, _cyc(nor["median"]) if nor else "–",
-                     _cyc(rom["median"]) if rom else "–", gtxt, calls or "–",
-                     EXPLAIN.get(n, "")])
+                     _cyc(rom["median"]) if rom else "–", gtxt, calls or "–"])
     out = [_table(["benchmark", "no-ROM", "ROM", "gain: no-ROM / ROM [95 % CI]",
-                   "ROM hypercalls per op", "what the ROM changes on this path"], rows,
-                  ["l", "r", "r", "r", "l", "l"])]
+                   "ROM hypercalls per op"], rows, ["l", "r", "r", "r", "l"])]
+    if not note:
+        return out[0]
     out.append("")
-    out.append("The ROM of this build binds what is cheaper through our VMM than natively: the "
-               "console, cycle frequency, wall clock, shutdown/reboot, features, and page "
-               "zeroing and copying; the page-table calls that only inform the hypervisor are "
-               "NOPs, and the MMU updates, events, the APIC and the alarm stay native "
-               "(docs/rom-vmm.md says why for each). Benchmarks whose measured path goes "
-               "through none of the bound calls should show no gain, and their interval "
-               "should contain 1. What would move them is named per row: a ROM that keeps "
-               "the kernel out of emulated CPL0, or a host interface for batched page-table "
-               "updates.")
+    out.append("Host cycles per operation, medians. Hypercalls per operation are the exits to "
+               "the ROM's ports (see the exits section). What the ROM binds on each "
+               "benchmark's path is described in docs/benchmarks.md, outside this generated "
+               "report.")
     return "\n".join(out)
-
-
 def exits_section(data):
     a = data["analysis"]
     ex = a["exits"]
@@ -523,21 +497,30 @@ def exits_section(data):
                "repetitions, including boot and the result line. Per op: the difference to the "
                "same benchmark booted with iterations=1, divided by the difference in "
                "operations (console: against the trap boot, per byte; cpuid and time: per "
-               "operation of both their results, so time's CMOS exits, all wallclock's, read "
-               "0.5 + 0.5 for one `out` and one `in` per wallclock call). Ports 0x3f8/0x3fd "
+               "operation of both their results together). Ports 0x3f8/0x3fd "
                "are the UART, 0x70/0x71 the CMOS clock, 0x560–0x565 the ROM's hypercalls.")
     return "\n".join(out)
 
 
-def vmm_section(data):
+def vmm_section(data, hd="#"):
     vmm = data.get("vmm") or {}
     if vmm.get("missing"):
         return f"**missing**: {vmm['missing']}."
+    if not vmm:
+        return "Not measured in this run (--no-vmm)."
     out = []
-    entry = vmm.get("start_to_entry")
-    if entry:
-        out.append("### Start to guest entry")
-        out.append("")
+
+    def errors(part):
+        if part.get("errors"):
+            out.append("")
+            out.append("Errors: " + "; ".join(part["errors"]))
+
+    out.append(f"{hd}## Start to guest entry")
+    out.append("")
+    entry = vmm.get("start_to_entry") or {}
+    if entry.get("missing"):
+        out.append(f"**missing**: {entry['missing']}.")
+    elif entry:
         out.append("Proxy: `bench/guests/entry_mark.S`, a guest whose first instructions write "
                    "one newline to COM1 and exit through the debug-exit port; no boot code runs "
                    "before the write. Timed from just before the monitor is spawned to that "
@@ -558,18 +541,68 @@ def vmm_section(data):
         out.append("")
         out.append("QEMU / vmi, paired launches: to entry "
                    f"{_ci(entry.get('ratio_qemu_over_vmi'))}, to exit "
-                   f"{_ci(entry.get('ratio_exit_qemu_over_vmi'))}. vmi's time from entry "
-                   "to exit is almost all KVM tearing the VM down when vmi closes the VM file "
-                   "descriptor (strace shows ~11 ms in that `close` with this host's kvm_pvm); "
-                   "the guest itself has exited after two port exits.")
-        if entry.get("errors"):
-            out.append("")
-            out.append("Errors: " + "; ".join(entry["errors"]))
+                   f"{_ci(entry.get('ratio_exit_qemu_over_vmi'))}.")
+        errors(entry)
+    out.append("")
+
+    out.append(f"{hd}## Boot of the reference kernel, with and without the ROM")
+    out.append("")
+    boot = vmm.get("rom_boot") or {}
+    if boot.get("missing"):
+        out.append(f"**missing**: {boot['missing']}.")
+    elif boot:
+        out.append("`vmi run kernel.elf` with no `run=`: the kernel finds (or does not find) the "
+                   "ROM, binds, prints its facts and exits. Launch to process exit on a pty, "
+                   f"{boot['launches']} interleaved launches of each after one untimed launch.")
         out.append("")
-    mem = vmm.get("memory")
-    if mem:
-        out.append("### Memory overhead")
+        rows = []
+        for m, label in (("rom", "with the ROM"), ("norom", "`--no-rom`")):
+            x = (boot.get(m) or {}).get("exit_ms")
+            rows.append([label, _ms(x), f"{x['min']:.1f}" if x else "–"])
+        out.append(_table(["boot", "to exit, median ms", "min"], rows))
         out.append("")
+        out.append(f"ROM / no-ROM, paired launches: {_ci(boot.get('ratio_rom_over_norom'))}.")
+        errors(boot)
+    out.append("")
+
+    out.append(f"{hd}## Port-I/O round trip: `Machine::run()` against a bare `KVM_RUN` loop")
+    out.append("")
+    pio = vmm.get("pio") or {}
+    p = data["analysis"].get("pio")
+    if pio.get("missing"):
+        out.append(f"**missing**: {pio['missing']}.")
+    elif p:
+        out.append("`build/bin/vmm-pio-bench` (in-process): the `pio_loop` guest writes an "
+                   f"unclaimed port {pio['iters']:,} times, each write an exit to userspace. "
+                   "(a) `vmm::Machine::run()` drives it, the path `vmi run` takes; (b) a loop "
+                   "that only calls `KVM_RUN` until the debug-exit port. Per round trip = (run "
+                   f"with the writes − run with none) / {pio['iters']:,}, each run on a fresh "
+                   f"machine; {len(pio['pairs'])} pairs a(N) b(N) a(0) b(0), back to back.")
+        out.append("")
+        rows = []
+        for base, label in (("ns", "wall ns"), ("cpu_ns", "thread CPU ns"),
+                            ("cycles", "host TSC cycles")):
+            d = p[base]
+            rows.append([label, _cyc(d["full"]["median"]), _cyc(d["full"]["min"]),
+                         _cyc(d["raw"]["median"]), _cyc(d["raw"]["min"]),
+                         _pct_of(d["overhead"])])
+        out.append(_table(["per round trip", "(a) median", "(a) min", "(b) median", "(b) min",
+                           "(a) / (b) − 1 per pair [95 % CI]"], rows))
+        out.append("")
+        out.append("Fixed cost of a run with no writes (boot and the debug exit): (a) "
+                   f"{_ms(p['fixed_ms']['full'])} ms, (b) {_ms(p['fixed_ms']['raw'])} ms, "
+                   "medians.")
+        errors(pio)
+    elif pio:
+        errors(pio)
+    out.append("")
+
+    out.append(f"{hd}## Memory overhead")
+    out.append("")
+    mem = vmm.get("memory") or {}
+    if mem.get("missing"):
+        out.append(f"**missing**: {mem['missing']}.")
+    elif mem:
         out.append(f"The same guest in both: the reference kernel running `{mem['workload']}` "
                    f"with {mem['mem_mib']} MiB of RAM. /proc/PID/smaps is read every 20 ms "
                    "while it runs; the reading with the largest overhead counts. Guest RAM is "
@@ -593,39 +626,40 @@ def vmm_section(data):
                           rows, ["l"] + ["r"] * 6 + ["l"]))
         out.append("")
         out.append("All in MiB.")
-        if mem.get("errors"):
-            out.append("")
-            out.append("Errors: " + "; ".join(mem["errors"]))
+        errors(mem)
     return "\n".join(out)
 
 
 def method_section(data):
     o = data["options"]
-    iters = ", ".join(f"{g} {n:,}" if n else f"{g} (kernel's own: 64 KiB)"
+    iters = ", ".join(f"{g} {n:,}" if n else f"{g} (the kernel's own count)"
                       for g, n in o["iterations"].items())
     plural = "s" if o["reps"] != 1 else ""
-    return "\n".join([
+    lines = [
         f"- One guest boot per benchmark and environment: `run=bench:NAME iterations=N` on the "
         f"kernel command line, {o['mem_mib']} MiB of guest RAM everywhere. Counts: {iters}. "
-        "cpuid and time each print two results from one boot. A boot takes well under a second "
-        "to a few seconds here.",
+        "cpuid and time each print two results from one boot.",
         "- Cycles per operation = the kernel's `cycles` / `iterations` (guest TSC; under our "
-        "VMM and QEMU/KVM that is the host TSC, under TCG a TSC that does not follow real "
-        "time).",
+        "VMM and QEMU/KVM that is the host TSC, under plain TCG a TSC that does not follow real "
+        "time, under icount the number of instructions executed).",
         "- Every (benchmark, environment) first runs once with iterations=1, untimed: it warms "
         "the page cache, stops an environment that does not work before the long part, and is "
         "the baseline for exits per operation.",
-        f"- {o['reps']} repetition{plural}. In each, a benchmark runs in every environment "
-        "back to back, the starting environment rotating between benchmarks and repetitions, "
-        "so slow drifts of the machine's load hit all environments alike. Ratios are taken per "
-        "repetition and their median reported, with an order-statistics 95 % interval "
-        "(no distribution assumed).",
+        f"- {o['reps']} repetition{plural}"
+        + (f" ({o['icount_reps']} in the icount environments)" if "icount_reps" in o else "")
+        + ". In each, a benchmark runs in every environment back to back, the starting "
+        "environment rotating between benchmarks and repetitions, so slow drifts of the "
+        "machine's load hit all environments alike. Ratios are taken per repetition and their "
+        "median reported, with an order-statistics 95 % interval (no distribution assumed).",
         "- Every run is checked: exit status (vmi: the guest's 0; QEMU: (0 << 1) | 1), the "
         "kernel's binding line (bound to the ROM / no ROM found / pure native build), the "
         "`rom` field of each result and the expected result names. A run that fails any check "
         "is an error and does not count.",
-        "- Noise: this machine is shared; separate runs differ by up to ±20 %. Read ratios with "
-        "their intervals, and compare runs made the same way.",
-        "- Not measured here: anything needing VT-x/SVM (this host has none; guest kernel mode "
-        "is emulated by kvm_pvm at ~1,500 cycles per instruction, user mode runs natively).",
-    ])
+        "- Real-time ratios are only as good as their intervals; compare runs made the same "
+        "way. Instruction counts need no interval when every run agrees (the layer table says "
+        "whether they did).",
+    ]
+    if isinstance(data["host"]["virtualization_extensions"], str):
+        lines.append("- This host has no VT-x/SVM: guest kernel mode is emulated by the host's "
+                     "KVM module, guest user mode runs natively.")
+    return "\n".join(lines)

@@ -14,6 +14,8 @@ from . import plots
 from . import report
 from . import vmm_figures
 
+SCHEMA = "vmi-bench/2"
+
 
 class Progress:
     """One line per step on stderr; rewritten in place on a terminal."""
@@ -58,7 +60,7 @@ def rerender(args):
     except (OSError, json.JSONDecodeError) as e:
         error(f"cannot read {args.from_json}: {e}")
         return 2
-    if data.get("schema") != "vmi-bench/1" or "samples_format" in data:
+    if data.get("schema") != SCHEMA or "samples_format" in data:
         error(f"{args.from_json}: not the full results.json that bench/run writes to --out")
         return 2
     data["analysis"] = analysis.analyze(data)
@@ -71,7 +73,9 @@ def main(args, root, t0):
         return rerender(args)
     bin_dir = os.path.join(args.build, "bin")
     paths = {"bin": bin_dir, "vmi": os.path.join(bin_dir, "vmi"), "qemu": args.qemu,
-             "entry_guest": os.path.join(args.build, "bench", "guests", "entry_mark.elf")}
+             "entry_guest": os.path.join(args.build, "bench", "guests", "entry_mark.elf"),
+             "pio_guest": os.path.join(args.build, "bench", "guests", "pio_loop.elf"),
+             "pio_bench": os.path.join(bin_dir, "vmm-pio-bench")}
     if not os.path.isdir(bin_dir):
         error(f"nothing built in {args.build} (run scripts/build, or pass --build DIR)")
         return 2
@@ -84,12 +88,14 @@ def main(args, root, t0):
             error(f"environment {e.id} unavailable: {e.reason}; its column is marked missing")
     progress("probing the host")
     data = {
-        "schema": "vmi-bench/1",
+        "schema": SCHEMA,
         "command": " ".join(args.argv),
-        "options": {"quick": args.quick, "reps": args.reps, "groups": args.groups,
+        "options": {"quick": args.quick, "reps": args.reps, "icount_reps": args.icount_reps,
+                    "groups": args.groups,
                     "iterations": {g: args.iteration_counts[g] for g in args.groups},
                     "mem_mib": args.mem, "launches": args.launches,
-                    "mem_launches": args.mem_launches, "timeout_s": args.timeout},
+                    "mem_launches": args.mem_launches, "pio_reps": args.pio_reps,
+                    "pio_iters": args.pio_iters, "timeout_s": args.timeout},
         "host": hostmod.probe(root, args.build, paths, args.qemu),
         "environments": [{"id": e.id, "label": e.label, "description": e.description,
                           "available": e.available, "reason": e.reason,
@@ -106,7 +112,11 @@ def main(args, root, t0):
     if "console" in args.groups and "trap" not in args.groups:
         warm_plan += [("trap", e) for e in active if e.monitor == "vmi"]
     broken = set()  # (group, env) whose warm-up failed: not repeated
-    progress.total = len(warm_plan) + args.reps * len(args.groups) * len(active)
+
+    def reps_of(e):  # counts that repeat to the unit need only a few runs
+        return args.icount_reps if e.deterministic else args.reps
+
+    progress.total = len(warm_plan) + sum(reps_of(e) for e in active) * len(args.groups)
     for g, e in warm_plan:
         progress(f"warm-up  {e.id}  {g}", count=True)
         s = guest.run(e, g, None if g == "console" else 1, paths, args.mem, args.timeout,
@@ -116,18 +126,18 @@ def main(args, root, t0):
         if s["error"]:
             broken.add((g, e.id))
             e.failed.append(f"{g}: {s['error']}")
-            progress.total -= args.reps
+            progress.total -= reps_of(e)
             error(f"{e.id} {g} (warm-up): {s['error']}")
 
     # Repetitions: within one, each group runs in every environment back to back, the order
     # rotating so that no environment always goes first (A B C, B C A, ...).
-    for rep in range(args.reps):
+    for rep in range(max([reps_of(e) for e in active], default=0)):
         for gi, g in enumerate(args.groups):
             k = (rep + gi) % len(active) if active else 0
             for e in active[k:] + active[:k]:
-                if (g, e.id) in broken:
+                if (g, e.id) in broken or rep >= reps_of(e):
                     continue
-                progress(f"rep {rep + 1}/{args.reps}  {e.id}  {g}", count=True)
+                progress(f"rep {rep + 1}/{reps_of(e)}  {e.id}  {g}", count=True)
                 s = guest.run(e, g, args.iteration_counts[g], paths, args.mem, args.timeout,
                               expect=envmod.RESULTS_OF[g])
                 s["rep"] = rep
@@ -152,30 +162,47 @@ def main(args, root, t0):
     return _write_outputs(args, data)
 
 
+VMM_PARTS = ("start_to_entry", "rom_boot", "pio", "memory")
+
+
 def _vmm_figures(args, paths, data, progress):
     kvm_ok, why = hostmod.kvm_usable()
-    qemu_ok = shutil.which(args.qemu) is not None
-    missing = []
     if not kvm_ok:
-        missing.append(f"no KVM ({why})")
-    if not os.access(paths["vmi"], os.X_OK):
-        missing.append(f"{paths['vmi']} not built")
-    if not os.path.exists(paths["entry_guest"]):
-        missing.append(f"{paths['entry_guest']} not built")
-    if not qemu_ok:
-        missing.append(f"no QEMU ({args.qemu} not found)")
-    if missing:
-        data["vmm"]["missing"] = "; ".join(missing)
+        data["vmm"]["missing"] = f"no KVM ({why})"
         error(f"VMM-level figures unavailable: {data['vmm']['missing']}; marked missing")
         return
-    data["vmm"]["start_to_entry"] = vmm_figures.start_to_entry(
-        paths, args.launches, args.mem, progress)
-    # The same guest for both monitors: the reference kernel through mmap + munmap, which
-    # touches guest pages and runs long enough (~0.5 s) for smaps to be read many times.
+    qemu_ok = shutil.which(args.qemu) is not None
+    built = lambda *files: [f"{f} not built" for f in files if not os.path.exists(f)]  # noqa: E731
+    kernel = os.path.join(paths["bin"], "kernel.elf")
+    rom = os.path.join(paths["bin"], "vmm.rom")
+    # part: (what it needs that is missing, how to measure it)
+    # The memory workload is the reference kernel through mmap + munmap, the same guest for
+    # both monitors: it touches guest pages and runs long enough (~0.5 s) for many readings.
     workload = guest.cmdline_for("mmap", args.iteration_counts.get("mmap", 300))
-    data["vmm"]["memory"] = vmm_figures.memory_overhead(
-        paths, args.mem_launches, args.mem, workload, progress)
-    for part in ("start_to_entry", "memory"):
+    parts = {
+        "start_to_entry": (built(paths["vmi"], paths["entry_guest"])
+                           + ([] if qemu_ok else [f"no QEMU ({args.qemu} not found)"]),
+                           lambda: vmm_figures.start_to_entry(paths, args.launches, args.mem,
+                                                              progress)),
+        "rom_boot": (built(paths["vmi"], kernel, rom),
+                     lambda: vmm_figures.rom_boot(paths, args.launches, args.mem, progress)),
+        "pio": (built(paths["pio_bench"], paths["pio_guest"]),
+                lambda: vmm_figures.pio_round_trip(paths, args.pio_reps, args.pio_iters,
+                                                   progress)),
+        "memory": (built(paths["vmi"], kernel)
+                   + ([] if qemu_ok else [f"no QEMU ({args.qemu} not found)"]),
+                   lambda: vmm_figures.memory_overhead(paths, args.mem_launches, args.mem,
+                                                       workload, progress)),
+    }
+    for part in VMM_PARTS:
+        missing, measure = parts[part]
+        if missing:
+            data["vmm"][part] = {"missing": "; ".join(missing), "errors": []}
+            error(f"{part} unavailable: {'; '.join(missing)}; marked missing")
+            continue
+        data["vmm"][part] = measure()
+        if data["vmm"][part].get("missing"):
+            error(f"{part} unavailable: {data['vmm'][part]['missing']}; marked missing")
         for msg in data["vmm"][part]["errors"]:
             error(f"{part}: {msg}")
 
@@ -193,10 +220,17 @@ def _write_outputs(args, data):
     md = report.render(data, chart_dir="", charts=chart_files, json_name="results.json")
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write(md)
-    print(md)
+    print(report.brief(data) if args.brief else md)
     if args.docs:
         stem = os.path.splitext(os.path.basename(args.docs))[0]
         asset_dir = os.path.join(os.path.dirname(args.docs), stem)
+        generated = report.render(data, chart_dir=stem + "/", charts=chart_files,
+                                  json_name=stem + "/results.json", level=2)
+        try:
+            page = _docs_page(args.docs, generated)
+        except (OSError, ValueError) as e:
+            error(f"--docs: {e}")
+            return 2
         os.makedirs(asset_dir, exist_ok=True)
         for old in os.listdir(asset_dir):  # charts a previous run drew and this one did not
             if old.endswith((".png", ".svg")):
@@ -206,9 +240,9 @@ def _write_outputs(args, data):
         with open(os.path.join(asset_dir, "results.json"), "w") as f:
             _dump_compact(data, f)
         with open(args.docs, "w") as f:
-            f.write(report.render(data, chart_dir=stem + "/", charts=chart_files,
-                                  json_name=stem + "/results.json"))
-        print(f"bench: wrote {args.docs} and {asset_dir}/", file=sys.stderr)
+            f.write(page)
+        print(f"bench: wrote the generated part of {args.docs} and {asset_dir}/",
+              file=sys.stderr)
     print(f"bench: wrote {args.out}/ (results.json, report.md"
           + (", charts" if chart_files else "") + f") in {data['duration_s']:.0f} s",
           file=sys.stderr)
@@ -218,13 +252,32 @@ def _write_outputs(args, data):
     print(f"bench: {len(runs) - bad} guest runs ok, {bad} with errors; missing environments: "
           f"{', '.join(missing) or 'none'}", file=sys.stderr)
     failed = bad > 0
-    for part in ("start_to_entry", "memory"):
+    for part in VMM_PARTS:
         if data["vmm"].get(part, {}).get("errors"):
             failed = True
     if failed:
         error("a measurement failed (see the errors above and results.json)")
         return 1
     return 0
+
+
+DOCS_BEGIN = "<!-- bench/run: generated part begins -->"
+DOCS_END = "<!-- bench/run: generated part ends -->"
+
+
+def _docs_page(path, generated):
+    """The page with `generated` between its markers; the hand-written rest is kept. A new
+    file gets the generated part alone; a file without the markers is refused."""
+    block = f"{DOCS_BEGIN}\n\n{generated.rstrip()}\n\n{DOCS_END}"
+    if not os.path.exists(path):
+        return block + "\n"
+    with open(path) as f:
+        text = f.read()
+    begin, end = text.find(DOCS_BEGIN), text.find(DOCS_END)
+    if begin < 0 or end < begin:
+        raise ValueError(f"{path} has no generated-part markers ({DOCS_BEGIN} ... {DOCS_END}); "
+                         "add them where the report belongs")
+    return text[:begin] + block + text[end + len(DOCS_END):]
 
 
 def _compact_sample(s):

@@ -1,6 +1,8 @@
-"""VMM-level figures: start-to-guest-entry time and the monitor's memory overhead, ours against
-QEMU microvm (KVM) with the same guest and the same RAM size."""
+"""VMM-level figures: start-to-guest-entry time and the monitor's memory overhead against QEMU
+microvm (KVM) with the same guest and RAM size, the boot with and without the ROM, and the
+port-I/O round trip through Machine::run() against a bare KVM_RUN loop (vmm-pio-bench)."""
 
+import json
 import os
 import pty
 import re
@@ -206,4 +208,63 @@ def memory_overhead(paths, launches, mem_mib, workload, progress, timeout=300):
                      for k in ("vm_hwm_max_kib", "rss_kib", "guest_rss_kib", "overhead_rss_kib",
                                "overhead_pss_kib", "overhead_anon_kib")}
         out[name]["file_rss_kib"] = samples[-1]["file_rss_kib"] if samples else {}
+    return out
+
+
+def rom_boot(paths, launches, mem_mib, progress, timeout=60):
+    """Launch to exit of `vmi run kernel.elf` (no run=: the kernel binds, prints its facts and
+    exits), with the bundled ROM and `--no-rom`, interleaved after one untimed launch of each;
+    on a pty like start_to_entry."""
+    kernel = os.path.join(paths["bin"], "kernel.elf")
+    sides = [("rom", [paths["vmi"], "run", kernel, "--mem", f"{mem_mib}M"]),
+             ("norom", [paths["vmi"], "run", kernel, "--mem", f"{mem_mib}M", "--no-rom"])]
+    out = {"launches": launches, "argv": dict(sides), "samples": {s: [] for s, _ in sides},
+           "errors": []}
+    for i in range(-1, launches):
+        for name, argv in (sides if i % 2 == 0 else sides[::-1]):
+            progress(f"boot  {name}  launch {max(i + 1, 0)}/{launches}"
+                     + ("  (warm-up)" if i < 0 else ""))
+            _, total, status, error = _launch_to_first_byte(argv, timeout)
+            if error is None and status != 0:
+                error = f"exit status {status}, expected 0"
+            if error:
+                out["errors"].append(f"{name}: {error}")
+            elif i >= 0:
+                out["samples"][name].append({"launch": i, "exit_ms": total * 1e3})
+    for name in out["samples"]:
+        out[name] = {"exit_ms": stats.summarize([x["exit_ms"] for x in out["samples"][name]])}
+    n = {x["launch"]: x for x in out["samples"]["norom"]}
+    out["ratio_rom_over_norom"] = stats.summarize(
+        [x["exit_ms"] / n[x["launch"]]["exit_ms"] for x in out["samples"]["rom"]
+         if x["launch"] in n])
+    return out
+
+
+PIO_UNAVAILABLE = 69  # vmm-pio-bench: no usable /dev/kvm
+
+
+def pio_round_trip(paths, reps, iters, progress, timeout=600):
+    """Runs vmm-pio-bench (Machine::run() against a bare KVM_RUN loop, in-process) and keeps
+    its raw pairs; analysis.py turns them into figures."""
+    argv = [paths["pio_bench"], paths["pio_guest"], "--iters", str(iters), "--reps", str(reps)]
+    out = {"argv": argv, "iters": iters, "reps": reps, "pairs": [], "errors": []}
+    progress(f"port-I/O round trips  {reps} pairs of {iters:,} writes")
+    try:
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        out["errors"].append(f"vmm-pio-bench: {e}")
+        return out
+    for line in proc.stdout.splitlines():
+        try:
+            out["pairs"].append(json.loads(line))
+        except json.JSONDecodeError:
+            out["errors"].append(f"vmm-pio-bench: unparsable line {line[:120]!r}")
+    if proc.returncode == PIO_UNAVAILABLE:
+        out["missing"] = proc.stderr.strip()
+    elif proc.returncode != 0:
+        out["errors"].append(f"vmm-pio-bench exit status {proc.returncode}: "
+                             f"{proc.stderr.strip()[-300:]}")
+    elif len(out["pairs"]) != reps:
+        out["errors"].append(f"vmm-pio-bench printed {len(out['pairs'])} pairs, expected {reps}")
     return out
