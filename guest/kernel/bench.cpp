@@ -46,22 +46,24 @@ void bench_console() {
     constexpr uint64_t kLine = 64;
     for (uint64_t i = 0; i < sizeof g_console_page; ++i)
         g_console_page[i] = i % kLine == kLine - 1 ? '\n' : static_cast<char>('a' + i % 26);
+    const uint64_t entries = vmi::get_monitor_entries();
     const uint64_t start = vmi::get_cycle_counter(VMI_CYCLES_REAL);
     for (uint64_t done = 0; done < kBytes; done += sizeof g_console_page)
         write(g_console_page, sizeof g_console_page);
     const uint64_t cycles = vmi::get_cycle_counter(VMI_CYCLES_REAL) - start;
-    report_benchmark("console", cycles, kBytes, "byte");
+    report_benchmark("console", cycles, kBytes, "byte", vmi::get_monitor_entries() - entries);
 }
 
 // Cycles per call of a cheap operation, measured over `n` calls after one warm-up call.
 template <typename Op> void bench_op(const char* name, uint64_t n, Op op) {
     n = iterations_or(n);
     op();
+    const uint64_t entries = vmi::get_monitor_entries();
     const uint64_t start = vmi::get_cycle_counter(VMI_CYCLES_REAL);
     for (uint64_t i = 0; i < n; ++i)
         op();
     const uint64_t cycles = vmi::get_cycle_counter(VMI_CYCLES_REAL) - start;
-    report_benchmark(name, cycles, n, "call");
+    report_benchmark(name, cycles, n, "call", vmi::get_monitor_entries() - entries);
 }
 
 // Keeps results alive so the calls are not optimised away.
@@ -142,12 +144,14 @@ void append(char* out, size_t size, size_t& len, const char* s) {
 
 } // namespace
 
-void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, const char* unit) {
+void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, const char* unit,
+                      uint64_t monitor_entries) {
     char env[13];
     hypervisor_name(env);
     print("{\"bench\":\"%s\",\"cycles\":%lu,\"iterations\":%lu,\"unit\":\"%s\",\"hz\":%lu,"
-          "\"rom\":\"%s\",\"env\":\"%s\"}\n",
-          name, cycles, iterations, unit, vmi::get_cycle_frequency(), g_rom_name, env);
+          "\"rom\":\"%s\",\"env\":\"%s\",\"monitor_entries\":%lu}\n",
+          name, cycles, iterations, unit, vmi::get_cycle_frequency(), g_rom_name, env,
+          monitor_entries);
 }
 
 int run_benchmarks(const char* list, const char* rom_name, uint64_t iterations, char* user_list,

@@ -8,7 +8,8 @@ namespace kernel {
 
 // One JSON line: {"bench":..., "cycles":..., "iterations":..., "unit":..., "hz":..., "rom":...,
 // "env":...}; `cycles` covers all iterations.
-void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, const char* unit);
+void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, const char* unit,
+                      uint64_t monitor_entries);
 
 // Runs the kernel-level benchmarks named in the comma-separated list ("all" for every one)
 // and writes the user-level ones (run by guest/user/ubench) to user_list. `iterations` of 0

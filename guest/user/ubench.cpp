@@ -133,9 +133,11 @@ int main(const char* arg) {
         if (!streq(b.name, name)) continue;
         const uint64_t iterations =
             arg[n] == ':' ? parse_u64(arg + n + 1, b.default_iterations) : b.default_iterations;
+        // Entries include the benchmark's setup and this call, amortized over the iterations.
+        const uint64_t entries = monitor_entries();
         const uint64_t cycles = b.run(iterations);
         if (cycles == 0) return 1;
-        bench_report(b.name, cycles, iterations);
+        bench_report(b.name, cycles, iterations, monitor_entries() - entries);
         return 0;
     }
     print("ubench: unknown benchmark\n");

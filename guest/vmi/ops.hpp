@@ -285,4 +285,12 @@ inline uint64_t get_features() {
     return f;
 }
 
+// How often the ROM entered its monitor or hypervisor so far (docs/spec.md §9); natively 0.
+// For benchmarks: entries per operation.
+inline uint64_t get_monitor_entries() {
+    uint64_t n;
+    asm volatile(VMI_SITE("xor %%eax, %%eax") : "=a"(n) : VMI_CALL_OPERAND(GET_MONITOR_ENTRIES));
+    return n;
+}
+
 } // namespace vmi

@@ -811,6 +811,10 @@ d_cpuid:
     pop %rsi
     ret
 
+d_get_monitor_entries:
+    mov VAR(V_ENTRIES)(%rip), %rax
+    ret
+
 d_get_features:
     mov VAR(V_ROM_VIRT)(%rip), %rax
     mov VMI_HDR_FEATURES(%rax), %rax

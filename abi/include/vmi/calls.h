@@ -59,7 +59,8 @@
     X(48, CONSOLE_WRITE, console_write, "rdi=buffer rsi=length ->")                                \
     X(49, GET_FEATURES, get_features, "-> rax=feature bits")                                       \
     X(50, ZERO_PAGE, zero_page, "rdi=page (virtual) rsi=page (physical) ->")                       \
-    X(51, COPY_PAGE, copy_page, "rdi=dst rsi=src (virtual) rdx=dst rcx=src (physical) ->")
+    X(51, COPY_PAGE, copy_page, "rdi=dst rsi=src (virtual) rdx=dst rcx=src (physical) ->")         \
+    X(52, GET_MONITOR_ENTRIES, get_monitor_entries, "-> rax=entries (1.2)")
 
 #ifndef __ASSEMBLER__
 #define VMI_CALL_ENUM_ENTRY(number, NAME, name, sig) VMI_CALL_##NAME = number,

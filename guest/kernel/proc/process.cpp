@@ -345,11 +345,13 @@ vmi_trap_frame* on_syscall(vmi_trap_frame* f) {
         char name[32];
         if (!mm::copy_string_from_user(p.space, p.areas, name, sizeof name, f->rdi))
             return ret(-E_FAULT);
-        report_benchmark(name, f->rsi, f->rdx, "op");
+        report_benchmark(name, f->rsi, f->rdx, "op", f->r10);
         return ret(0);
     }
     case SYS_CYCLES:
         return ret(static_cast<int64_t>(vmi::get_cycle_counter(VMI_CYCLES_REAL)));
+    case SYS_MONITOR_ENTRIES:
+        return ret(static_cast<int64_t>(vmi::get_monitor_entries()));
     default:
         return ret(-E_INVAL);
     }

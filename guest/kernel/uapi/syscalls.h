@@ -15,8 +15,9 @@
 #define SYS_MUNMAP 8            /* (addr, len) -> 0 */
 #define SYS_SET_FAULT_HANDLER 9 /* (fn) -> 0; fn(vector, address) runs on faults */
 #define SYS_FAULT_RETURN 10     /* () -> resumes after the faulting instruction's handler */
-#define SYS_BENCH_REPORT 11     /* (name, cycles, iterations) -> 0; the kernel prints JSON */
+#define SYS_BENCH_REPORT 11     /* (name, cycles, iterations, monitor entries) -> 0; JSON */
 #define SYS_CYCLES 12           /* () -> cycle counter (the kernel's vmi clock) */
+#define SYS_MONITOR_ENTRIES 13  /* () -> the ROM's monitor entries so far (vmi, 0 natively) */
 
 #define E_FAULT 14 /* a bad user pointer */
 #define E_INVAL 22

@@ -9,9 +9,13 @@
 
 namespace user {
 
-inline long syscall(long nr, long a = 0, long b = 0, long c = 0) {
+inline long syscall(long nr, long a = 0, long b = 0, long c = 0, long d = 0) {
     long ret;
-    asm volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    register long r10 asm("r10") = d;
+    asm volatile("syscall"
+                 : "=a"(ret)
+                 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+                 : "rcx", "r11", "memory");
     return ret;
 }
 
@@ -51,9 +55,13 @@ inline long set_fault_handler(void (*fn)(uint64_t vector, uint64_t address)) {
     syscall(SYS_FAULT_RETURN);
     __builtin_unreachable();
 }
-inline void bench_report(const char* name, uint64_t cycles, uint64_t iterations) {
+inline void bench_report(const char* name, uint64_t cycles, uint64_t iterations,
+                         uint64_t monitor_entries) {
     syscall(SYS_BENCH_REPORT, reinterpret_cast<long>(name), static_cast<long>(cycles),
-            static_cast<long>(iterations));
+            static_cast<long>(iterations), static_cast<long>(monitor_entries));
+}
+inline uint64_t monitor_entries() {
+    return static_cast<uint64_t>(syscall(SYS_MONITOR_ENTRIES));
 }
 inline uint64_t cycles() {
     return static_cast<uint64_t>(syscall(SYS_CYCLES));
