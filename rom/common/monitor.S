@@ -25,7 +25,7 @@
 #define AT(offset) (monitor_payload + (offset))
 #define USLOT_UR AT(MON_SLOT)          /* the user slot, as the user root maps it */
 #define USLOT_KR AT(MON_SLOT + 0x1000) /* the same memory, as the kernel root maps it */
-#define KSLOT AT(MON_SLOT)
+#define TSS_K_RSP0 AT(MON_TSS_K + 4) /* the kernel root's TSS.RSP0 */
 
 #define PENDING_VECTOR 0x1ff /* slot vector meaning "deliver a deferred interrupt" */
 #define PTE_PRESENT 1
@@ -200,10 +200,12 @@ enter_from_user:
 
 /* ---- CPL0: events while the kernel root is loaded --------------------------------------- */
 
-/* An exception of the kernel itself (a fault at CPL3 in kernel code). Bit 1 of the virtual IF
- * keeps interrupts deferred until the dispatcher has copied the slot. */
+/* An exception of the kernel itself (a fault at CPL3 in kernel code). Until the dispatcher has
+ * copied the slot, bit 1 of the virtual IF defers interrupts, and RSP0 lies below the slot:
+ * the CPU pushes an event's frame even when the monitor only defers it. */
 exception_kernel:
     orq $2, VAR(V_VIF)(%rip)
+    subq $0x40, TSS_K_RSP0(%rip)
     lea VAR(V_FROM_KERNEL)(%rip), %rsp
     iretq
 
@@ -219,6 +221,7 @@ interrupt_kernel:
     cmpq $1, VAR(V_VIF)(%rip)
     jne 1f
     movq $3, VAR(V_VIF)(%rip)
+    subq $0x40, TSS_K_RSP0(%rip)
     lea VAR(V_FROM_KERNEL)(%rip), %rsp
     iretq
 1:  push %rax
@@ -379,9 +382,10 @@ dispatch_user:
     je deliver_pending
     jmp deliver
 
-/* From the kernel at CPL3: rsp = the kernel slot, the kernel's registers, V_VIF bit 1 set and
- * bit 0 the interrupted virtual IF. The frame goes below the interrupted stack pointer. */
+/* From the kernel at CPL3: the kernel's registers, the slot right above RSP0, V_VIF bit 1 set
+ * and bit 0 the interrupted virtual IF. The frame goes below the interrupted stack pointer. */
 dispatch_kernel:
+    mov TSS_K_RSP0(%rip), %rsp
     mov %rax, VAR(V_SCRATCH)(%rip)
     mov SLOT_RSP(%rsp), %rax
     sub $VMI_FRAME_SIZE, %rax
@@ -415,9 +419,12 @@ dispatch_kernel:
     mov SLOT_RSP(%rsi), %rdx
     mov %rdx, VMI_FRAME_RSP(%rsp)
     movq $VMI_SEL_KERNEL_DATA, VMI_FRAME_SS(%rsp)
+    addq $0x40, TSS_K_RSP0(%rip)
     movq $0, VAR(V_VIF)(%rip)
     mov %rsp, %rdi
     cld
+    cmp $13, %eax
+    je emulate_gp
     /* resume_check's ud2: an interrupt deferred while a frame was being resumed. The context
      * to deliver it in is the one that iretq was about to enter. */
     cmp $6, %eax
@@ -433,6 +440,131 @@ dispatch_kernel:
     mov 0x18(%rsi), %rdx
     mov %rdx, VMI_FRAME_RSP(%rsp)
     jmp deliver_pending
+
+/* A kernel #GP (rdi = rsp = its frame) at port I/O, RDMSR, WRMSR, HLT, CLI or STI: native
+ * code of a call the ROM left native, e.g. the UART console where no hypervisor offers one. The
+ * instruction is carried out at CPL0 on the frame's registers and the frame resumed after it;
+ * any other #GP is the kernel's. Prefixes: CS (site padding) and operand size. */
+emulate_gp:
+    mov VMI_FRAME_RIP(%rdi), %rsi
+    xor %r8d, %r8d              /* 1: operand-size prefix */
+    mov $14, %ecx               /* an instruction has at most 15 bytes */
+1:  movzbl (%rsi), %eax
+    cmp $0x2e, %al
+    je 2f
+    cmp $0x66, %al
+    jne 3f
+    mov $1, %r8d
+2:  inc %rsi
+    dec %ecx
+    jnz 1b
+    jmp deliver
+3:  mov VMI_FRAME_RDX(%rdi), %rdx
+    cmp $0xec, %al
+    je gp_in_dx
+    cmp $0xed, %al
+    je gp_in_dx
+    cmp $0xee, %al
+    je gp_out_dx
+    cmp $0xef, %al
+    je gp_out_dx
+    movzbl 1(%rsi), %edx        /* imm8 port forms */
+    cmp $0xe4, %al
+    je gp_in_imm
+    cmp $0xe5, %al
+    je gp_in_imm
+    cmp $0xe6, %al
+    je gp_out_imm
+    cmp $0xe7, %al
+    je gp_out_imm
+    cmp $0xf4, %al
+    je gp_hlt
+    cmp $0xfa, %al
+    je gp_cli
+    cmp $0xfb, %al
+    je gp_sti
+    cmp $0x0f, %al
+    jne deliver
+    movzbl 1(%rsi), %eax
+    cmp $0x30, %al
+    je gp_wrmsr
+    cmp $0x32, %al
+    je gp_rdmsr
+    jmp deliver
+
+gp_in_imm:
+    inc %rsi
+gp_in_dx:
+    mov VMI_FRAME_RAX(%rdi), %rcx
+    cmp $0xe5, %al
+    je 2f
+    cmp $0xed, %al
+    je 2f
+    call p_inb
+    mov %al, %cl
+    jmp 4f
+2:  test %r8d, %r8d
+    jz 3f
+    call p_inw
+    mov %ax, %cx
+    jmp 4f
+3:  call p_inl
+    mov %eax, %ecx              /* a 32-bit result clears bits 63:32 */
+4:  mov %rcx, VMI_FRAME_RAX(%rdi)
+    jmp gp_next1
+
+gp_out_imm:
+    inc %rsi
+gp_out_dx:
+    mov %eax, %ecx
+    mov VMI_FRAME_RAX(%rdi), %rax
+    cmp $0xe7, %cl
+    je 2f
+    cmp $0xef, %cl
+    je 2f
+    call p_outb
+    jmp gp_next1
+2:  test %r8d, %r8d
+    jz 3f
+    call p_outw
+    jmp gp_next1
+3:  call p_outl
+    jmp gp_next1
+
+gp_wrmsr:
+    mov VMI_FRAME_RCX(%rdi), %rcx
+    mov VMI_FRAME_RAX(%rdi), %rax
+    mov VMI_FRAME_RDX(%rdi), %rdx
+    call p_wrmsr
+    jmp gp_next2
+gp_rdmsr:
+    mov VMI_FRAME_RCX(%rdi), %rcx
+    call p_rdmsr
+    mov %eax, %eax
+    mov %rax, VMI_FRAME_RAX(%rdi)
+    mov %edx, %edx
+    mov %rdx, VMI_FRAME_RDX(%rdi)
+    jmp gp_next2
+
+gp_hlt:
+    push %r11
+    lea mon_halt(%rip), %r11
+    incq VAR(V_ENTRIES)(%rip)
+    int3
+    pop %r11
+    jmp gp_next1
+gp_cli:
+    andq $~RFLAGS_IF, VMI_FRAME_RFLAGS(%rdi)
+    jmp gp_next1
+gp_sti:
+    orq $RFLAGS_IF, VMI_FRAME_RFLAGS(%rdi)
+gp_next1:
+    lea 1(%rsi), %rax
+    jmp 1f
+gp_next2:
+    lea 2(%rsi), %rax
+1:  mov %rax, VMI_FRAME_RIP(%rdi)
+    jmp resume
 
 /* rdi = rsp = a complete frame; calls the handler for its vector and resumes its answer. */
 deliver:
@@ -815,11 +947,15 @@ d_get_monitor_entries:
     mov VAR(V_ENTRIES)(%rip), %rax
     ret
 
+/* The header's features are the hypervisor's: without it, only deprivileged execution. */
 d_get_features:
+    mov $VMI_FEATURE_DEPRIVILEGED, %eax
+    cmpb $1, VAR(V_MODE)(%rip)
+    jne 1f
     mov VAR(V_ROM_VIRT)(%rip), %rax
     mov VMI_HDR_FEATURES(%rax), %rax
     or $VMI_FEATURE_DEPRIVILEGED, %rax
-    ret
+1:  ret
 
 /* ---- the local APIC and the alarm: x2APIC with TSC-deadline mode ------------------------- */
 
@@ -996,6 +1132,26 @@ drop:
     mov %rax, %cr4
     mov %cr0, %rax
     mov %rax, VAR(V_CR0)(%rip)
+    /* Firmware may leave the 8259A PICs delivering at vectors 8-15 (SeaBIOS's PIT at 18.2 Hz
+     * would look like a #DF): remap them to 0xF0-0xFF and mask every line, as the native
+     * runtime does (guest/vmi/events.cpp). */
+    mov $0x11, %al
+    out %al, $0x20
+    out %al, $0xa0
+    mov $0xf0, %al
+    out %al, $0x21
+    mov $0xf8, %al
+    out %al, $0xa1
+    mov $0x04, %al
+    out %al, $0x21
+    mov $0x02, %al
+    out %al, $0xa1
+    mov $0x01, %al
+    out %al, $0x21
+    out %al, $0xa1
+    mov $0xff, %al
+    out %al, $0x21
+    out %al, $0xa1
     movb $1, VAR(V_DEPRIV)(%rip)
     pop %rdx
     pop %rcx
@@ -1127,10 +1283,12 @@ monitor_payload_end:
 
 /* ---- ROM side: init, at CPL0 from the ROM itself ---------------------------------------- */
 
-/* rdi = struct vmi_init_args*. Sets deprivileged execution up if the kernel allows it (minor 2,
- * linear page tables, MON_STATE_SIZE of page-aligned state): copies the payload and fills
- * what the drop needs. eax = 1 if so, else 0 (the ROM then binds directly). System V. */
+/* rdi = struct vmi_init_args*, esi = 1 if the ROM's hypervisor is there, else 0. Sets
+ * deprivileged execution up if the kernel allows it (minor 2, linear page tables,
+ * MON_STATE_SIZE of page-aligned state): copies the payload and fills what the drop needs.
+ * eax = 1 if so, else 0 (the ROM then binds directly). System V. */
 monitor_init:
+    mov %esi, %r10d
     xor %eax, %eax
     cmpw $2, VMI_INIT_ARGS_ABI_MINOR(%rdi)
     jb 1f
@@ -1212,11 +1370,14 @@ monitor_init:
     mov %rax, MON_TSS_U + 4(%r8)
     movw $104, MON_TSS_K + 102(%r8)
     movw $104, MON_TSS_U + 102(%r8)
+    mov $2, %eax
+    sub %r10d, %eax
+    mov %al, MON_VARS + V_MODE(%r8)
     mov $1, %eax
 1:  ret
 
 /* Whether init set deprivileged execution up: rsi = struct vmi_init_args* (the kernel's
- * reloc_args call). eax = 1 if so. */
+ * reloc_args call). eax = 0 if not, else the mode (V_MODE). Keeps rdi. */
 monitor_active:
     xor %eax, %eax
     cmpw $2, VMI_INIT_ARGS_ABI_MINOR(%rsi)
@@ -1226,5 +1387,25 @@ monitor_active:
     mov VMI_INIT_ARGS_STATE_VIRT(%rsi), %rdx
     cmp %rdx, MON_VARS + V_STATE_VIRT(%rdx)
     jne 1f
-    mov $1, %eax
+    movzbl MON_VARS + V_MODE(%rdx), %eax
 1:  ret
+
+/* CF clear if the CPU has x2APIC and TSC-deadline mode (CPUID.1:ECX bits 21 and 24), which the
+ * monitor's own alarm needs. At boot, at CPL0. Keeps every register but rax and flags. */
+monitor_has_x2apic_deadline:
+    push %rbx
+    push %rcx
+    push %rdx
+    mov $1, %eax
+    xor %ecx, %ecx
+    cpuid
+    and $((1 << 21) | (1 << 24)), %ecx
+    cmp $((1 << 21) | (1 << 24)), %ecx
+    pop %rdx
+    pop %rcx
+    pop %rbx
+    je 1f
+    stc
+    ret
+1:  clc
+    ret

@@ -34,6 +34,7 @@
 #define V_PENDING_ANY 0x08 /* byte: some bit of V_PENDING is set */
 #define V_DEPRIV 0x09      /* byte: 1 once the kernel runs at CPL3 */
 #define V_APIC 0x0A        /* byte: 1 once the local APIC is set up for the alarm */
+#define V_MODE 0x0B        /* byte: 1 with the ROM's hypervisor, 2 without (monitor_init) */
 #define V_KCR3 0x10        /* the kernel's root (CR3 value) */
 #define V_UCR3 0x18        /* physical address of the user root */
 #define V_CR2 0x20         /* CR2 of the last page fault */

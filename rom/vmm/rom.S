@@ -87,13 +87,26 @@ rom_init:
     cmpl $VMI_DATA_MAGIC, data_area + VMI_DATA_MAGIC_OFF(%rip)
     jne 2f
 #ifdef VMI_ROM_DEPRIVILEGED
+    mov $1, %esi
     call monitor_init
 #endif
     xor %eax, %eax
     ret
 1:  mov $VMI_ERR_VERSION, %eax
     ret
-2:  mov $VMI_ERR_NO_HYPERVISOR, %eax
+2:
+#ifdef VMI_ROM_DEPRIVILEGED
+    /* Without our VMM the monitor still runs the kernel at CPL3, with the kernel's own native
+     * console, clock and timer code for everything a hypervisor would have offered. */
+    xor %esi, %esi
+    call monitor_init
+    test %eax, %eax
+    jz 3f
+    xor %eax, %eax
+    ret
+3:
+#endif
+    mov $VMI_ERR_NO_HYPERVISOR, %eax
     ret
 
 /* uint32_t reloc(uint32_t call), System V. CPUID is bound only if the VMM cached leaves: it
@@ -265,18 +278,25 @@ rom_get_features:
 
 #include "../common/monitor.S"
 
-/* reloc(edi=call, rsi=init args) of a 1.2 kernel: the monitor's answers if init set it up. */
+/* reloc(edi=call, rsi=init args) of a 1.2 kernel: the monitor's answers if init set it up,
+ * those for a machine without our VMM if it found none. */
 rom_reloc_args:
     call monitor_active
     test %eax, %eax
     jz rom_reloc
-    xor %eax, %eax
-    cmp $VMI_CALL_COUNT, %edi
-    jae 1f
-    mov %edi, %eax
     lea deprivileged_types(%rip), %rdx
+    cmp $2, %eax
+    jne 1f
+    lea standalone_types(%rip), %rdx
+    call monitor_has_x2apic_deadline
+    jnc 1f
+    lea standalone_xapic_types(%rip), %rdx
+1:  xor %eax, %eax
+    cmp $VMI_CALL_COUNT, %edi
+    jae 2f
+    mov %edi, %eax
     movzbl (%rdx,%rax), %eax
-1:  ret
+2:  ret
 
 /* Deprivileged: calls with a d_ entry in the monitor run there; time stays in the ROM (rdtsc
  * and the data area work at CPL3); page fills and the cycle counter stay native (unprivileged
@@ -294,6 +314,33 @@ rom_reloc_args:
 deprivileged_types:
 #define X(number, NAME, name, sig) .ifdef dtype_##name; .byte dtype_##name; .else; \
     .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; .endif; .endif;
+    VMI_CALLS(X)
+#undef X
+
+/* Without our VMM: console, clock and power stay native; their port I/O and MSR accesses trap
+ * into the monitor, which carries them out (monitor.S, emulate_gp). So do the APIC and the
+ * alarm where the CPU lacks x2APIC or TSC-deadline mode: the kernel's native code then drives
+ * the xAPIC page, which it maps itself. */
+    .set stype_console_write, VMI_RELOC_NATIVE
+    .set stype_get_cycle_frequency, VMI_RELOC_NATIVE
+    .set stype_get_wallclock_time, VMI_RELOC_NATIVE
+    .set stype_shutdown, VMI_RELOC_NATIVE
+    .set stype_reboot, VMI_RELOC_NATIVE
+standalone_types:
+#define X(number, NAME, name, sig) .ifdef stype_##name; .byte stype_##name; .else; \
+    .ifdef dtype_##name; .byte dtype_##name; .else; \
+    .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; .endif; .endif; .endif;
+    VMI_CALLS(X)
+#undef X
+    .set stype_apic_read, VMI_RELOC_NATIVE
+    .set stype_apic_write, VMI_RELOC_NATIVE
+    .set stype_apic_eoi, VMI_RELOC_NATIVE
+    .set stype_set_alarm, VMI_RELOC_NATIVE
+    .set stype_cancel_alarm, VMI_RELOC_NATIVE
+standalone_xapic_types:
+#define X(number, NAME, name, sig) .ifdef stype_##name; .byte stype_##name; .else; \
+    .ifdef dtype_##name; .byte dtype_##name; .else; \
+    .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; .endif; .endif; .endif;
     VMI_CALLS(X)
 #undef X
 

@@ -6,6 +6,8 @@
 #define VMI_EVENTS_H
 
 #define VMI_FRAME_R15 0x00
+#define VMI_FRAME_RDX 0x58
+#define VMI_FRAME_RCX 0x60
 #define VMI_FRAME_RAX 0x70
 #define VMI_FRAME_VECTOR 0x78
 #define VMI_FRAME_ERROR 0x80
@@ -52,6 +54,8 @@ struct vmi_callbacks {
 #include <stddef.h>
 static_assert(sizeof(struct vmi_trap_frame) == VMI_FRAME_SIZE, "trap frame size");
 static_assert(offsetof(struct vmi_trap_frame, rax) == VMI_FRAME_RAX, "rax");
+static_assert(offsetof(struct vmi_trap_frame, rcx) == VMI_FRAME_RCX, "rcx");
+static_assert(offsetof(struct vmi_trap_frame, rdx) == VMI_FRAME_RDX, "rdx");
 static_assert(offsetof(struct vmi_trap_frame, vector) == VMI_FRAME_VECTOR, "vector");
 static_assert(offsetof(struct vmi_trap_frame, error_code) == VMI_FRAME_ERROR, "error_code");
 static_assert(offsetof(struct vmi_trap_frame, rip) == VMI_FRAME_RIP, "rip");
