@@ -7,6 +7,7 @@
 #include "events.hpp"
 #include "mm/mm.hpp"
 #include "proc/process.hpp"
+#include "rom_state.hpp"
 #include "selftest.hpp"
 
 #include <vmi/boot.hpp>
@@ -20,11 +21,6 @@ extern "C" const vmi_site __vmi_sites_end[];
 namespace kernel {
 
 namespace {
-
-#ifndef VMI_PURE_NATIVE
-// The ROM's state: 64 KiB covers a deprivileged ROM's monitor (docs/spec.md §9).
-alignas(4096) uint8_t g_rom_state[64 * 1024];
-#endif
 
 const char* command_line(uint64_t start_info_phys) {
     const auto* si =
@@ -41,9 +37,9 @@ vmi::Report bind_vmi() {
 #else
     vmi::BindParams params{};
     params.phys_offset = vmi::boot::kKernelBase;
-    params.state_page = g_rom_state;
-    params.state_phys = vmi::boot::virt_to_phys(g_rom_state);
-    params.state_size = sizeof g_rom_state;
+    params.state_page = rom_state();
+    params.state_phys = vmi::boot::virt_to_phys(rom_state());
+    params.state_size = kRomStateBytes;
     // Every frame, page tables included, is mapped at kKernelBase + physical (mm.cpp).
     params.init_flags = VMI_INIT_PAGE_TABLES_LINEAR;
     params.sites_begin = __vmi_sites_start;

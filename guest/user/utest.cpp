@@ -104,6 +104,52 @@ void test_faults() {
     set_fault_handler(nullptr);
 }
 
+uint64_t kernel_address(long which) {
+    return static_cast<uint64_t>(syscall(SYS_KERNEL_ADDRESS, which));
+}
+
+uint64_t g_target; // read by the children below, each a fork of this process
+
+int read_target() {
+    return static_cast<int>(*reinterpret_cast<volatile uint64_t*>(g_target));
+}
+int write_target() {
+    *reinterpret_cast<volatile uint64_t*>(g_target) = 0x5a5a5a5a;
+    return 0;
+}
+int execute_target() {
+    return reinterpret_cast<int (*)()>(g_target)();
+}
+
+// Whether every access to [begin, end) page by page kills the process with a page fault;
+// `execute` also tries to run code there.
+bool unreachable(uint64_t begin, uint64_t end, bool execute) {
+    bool ok = begin != 0 && begin < end;
+    for (g_target = begin; ok && g_target < end; g_target += 4096) {
+        ok = in_child(read_target) == KILLED_BY_FAULT(14) &&
+             in_child(write_target) == KILLED_BY_FAULT(14) &&
+             (!execute || in_child(execute_target) == KILLED_BY_FAULT(14));
+    }
+    return ok;
+}
+
+// Isolation: kernel and ROM (a deprivileged ROM's monitor included) are out of user mode's
+// reach, and the kernel goes on. SYSCALL's entry is only read and written: running it is a
+// system call.
+void test_isolation() {
+    const uint64_t text = kernel_address(KERNEL_ADDRESS_TEXT);
+    const uint64_t data = kernel_address(KERNEL_ADDRESS_DATA);
+    const uint64_t rom = kernel_address(KERNEL_ADDRESS_ROM);
+    check(unreachable(text, text + 1, true), "user mode cannot read, write or run kernel code");
+    check(unreachable(data, data + 1, true), "user mode cannot read, write or run kernel data");
+    check(unreachable(rom, rom + 0x20000, true), "user mode cannot read, write or run the ROM");
+    check(unreachable(kernel_address(KERNEL_ADDRESS_ROM_STATE),
+                      kernel_address(KERNEL_ADDRESS_ROM_STATE_END), true),
+          "user mode cannot read, write or run the ROM's state");
+    const uint64_t entry = kernel_address(KERNEL_ADDRESS_SYSCALL);
+    check(unreachable(entry, entry + 1, false), "user mode cannot read or write the SYSCALL entry");
+}
+
 // Preemption: a busy parent forks a child and keeps computing. With a preempting timer the
 // child starts within a quantum or two; without one it starts only once the parent blocks in
 // wait(), after a whole computation. Timing the same computation alone first gives the scale,
@@ -134,6 +180,7 @@ int main(const char*) {
     test_memory();
     test_processes();
     test_faults();
+    test_isolation();
     test_scheduler();
     return failures();
 }

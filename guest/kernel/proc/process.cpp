@@ -5,9 +5,11 @@
 #include "elf_image.hpp"
 #include "events.hpp"
 #include "mm/bytes.hpp"
+#include "rom_state.hpp"
 #include "uapi/syscalls.h"
 #include "user_programs.hpp"
 
+#include <vmi/boot.hpp>
 #include <vmi/ops.hpp>
 
 namespace kernel::proc {
@@ -89,6 +91,27 @@ vmi_trap_frame* exit_current(int status) {
     p.state = State::Zombie;
     if (!deliver_to_waiting_parent(p) && p.parent == 0) free_slot(p);
     return reschedule(nullptr);
+}
+
+// Addresses the isolation self-tests (guest/user/utest.cpp) must not reach from user mode.
+uint64_t kernel_address(uint64_t which) {
+    constexpr uint32_t kMsrLstar = 0xc0000082;
+    switch (which) {
+    case KERNEL_ADDRESS_TEXT:
+        return reinterpret_cast<uint64_t>(&start_init);
+    case KERNEL_ADDRESS_DATA:
+        return reinterpret_cast<uint64_t>(&g_next_pid);
+    case KERNEL_ADDRESS_ROM:
+        return vmi::boot::kKernelBase + VMI_ROM_SCAN_START;
+    case KERNEL_ADDRESS_ROM_STATE:
+        return reinterpret_cast<uint64_t>(rom_state());
+    case KERNEL_ADDRESS_ROM_STATE_END:
+        return reinterpret_cast<uint64_t>(rom_state()) + kRomStateBytes;
+    case KERNEL_ADDRESS_SYSCALL:
+        return vmi::rdmsr(kMsrLstar);
+    default:
+        return 0;
+    }
 }
 
 // ---- faults -----------------------------------------------------------------------------
@@ -352,6 +375,8 @@ vmi_trap_frame* on_syscall(vmi_trap_frame* f) {
         return ret(static_cast<int64_t>(vmi::get_cycle_counter(VMI_CYCLES_REAL)));
     case SYS_MONITOR_ENTRIES:
         return ret(static_cast<int64_t>(vmi::get_monitor_entries()));
+    case SYS_KERNEL_ADDRESS:
+        return ret(static_cast<int64_t>(kernel_address(f->rdi)));
     default:
         return ret(-E_INVAL);
     }

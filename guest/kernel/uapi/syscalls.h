@@ -18,6 +18,15 @@
 #define SYS_BENCH_REPORT 11     /* (name, cycles, iterations, monitor entries) -> 0; JSON */
 #define SYS_CYCLES 12           /* () -> cycle counter (the kernel's vmi clock) */
 #define SYS_MONITOR_ENTRIES 13  /* () -> the ROM's monitor entries so far (vmi, 0 natively) */
+#define SYS_KERNEL_ADDRESS 14   /* (which) -> an address user mode must not reach, for tests */
+
+/* SYS_KERNEL_ADDRESS: what the isolation self-tests try to read, write and execute. */
+#define KERNEL_ADDRESS_TEXT 0      /* kernel code */
+#define KERNEL_ADDRESS_DATA 1      /* kernel data */
+#define KERNEL_ADDRESS_ROM 2       /* the option-ROM window, where a ROM's code lives */
+#define KERNEL_ADDRESS_ROM_STATE 3 /* the ROM's state: a deprivileged ROM's monitor */
+#define KERNEL_ADDRESS_ROM_STATE_END 4
+#define KERNEL_ADDRESS_SYSCALL 5 /* where SYSCALL enters (IA32_LSTAR) */
 
 #define E_FAULT 14 /* a bad user pointer */
 #define E_INVAL 22
