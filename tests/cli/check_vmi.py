@@ -195,8 +195,8 @@ def main():
     else:
         if len(lines) != 1:
             problems.append(f"stderr has {len(lines)} lines, expected one")
-        elif not lines[0].startswith("vmi"):
-            problems.append("the error line does not start with 'vmi'")
+        elif not lines[0].startswith("vmm: "):
+            problems.append("the error line does not start with 'vmm: ' (the VMM's own prefix)")
         if opt.stderr is not None and opt.stderr not in r.stderr:
             problems.append(f"stderr lacks {opt.stderr!r}")
         if r.stdout:
