@@ -2,7 +2,8 @@
 """Checks that `vmi run` delivers guest console output whole, and how it ends when it cannot.
 
 Modes (each needs /dev/kvm; exit status 77 means SKIP):
-  slow-reader  the flood guest's stream, read only after 2 s and then in small pieces, must
+  slow-reader  the flood guest's stream, read only after 2 s and then in small pieces (slower
+               than the guest writes, so vmi's writes block again and again), must
                arrive byte for byte, and vmi must exit 0 with nothing on stderr;
   close-early  the reader closes the pipe after 100 bytes: exit 74, one `vmm:` line;
   dev-full     stdout is /dev/full: exit 74, one `vmm:` line;
@@ -45,6 +46,8 @@ def main():
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--signal", default="TERM", choices=["TERM", "INT"])
     p.add_argument("--expect-stdout", default="", help="signal mode: the guest's output so far")
+    p.add_argument("--chunk", type=int, default=4096, help="slow-reader: bytes per read")
+    p.add_argument("--delay", type=float, default=0.0005, help="slow-reader: seconds between reads")
     opt = p.parse_args()
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         print("SKIP: /dev/kvm is missing or not accessible")
@@ -69,9 +72,9 @@ def main():
         out = b""
         if opt.mode == "slow-reader":
             time.sleep(2)  # the pipe fills and vmi's writes block meanwhile
-            while chunk := proc.stdout.read1(4096):
+            while chunk := proc.stdout.read1(opt.chunk):
                 out += chunk
-                time.sleep(0.0005)
+                time.sleep(opt.delay)
             want_status, needle = 0, None
         elif opt.mode == "close-early":
             out = proc.stdout.read(100)

@@ -86,6 +86,21 @@ TEST(ParseRunOptions, DefaultsWithoutArguments) {
     EXPECT_TRUE(o.cmdline.empty());
     EXPECT_FALSE(o.stats);
     EXPECT_FALSE(o.help);
+    EXPECT_EQ(o.console_limit, 0u);
+    EXPECT_FALSE(o.no_seccomp);
+}
+
+TEST(ParseRunOptions, ConsoleLimitAndSeccomp) {
+    auto r = parse_run_options({"--console-limit", "10M", "--no-seccomp"});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r.value().console_limit, 10ull << 20);
+    EXPECT_TRUE(r.value().no_seccomp);
+    auto zero = parse_run_options({"--console-limit", "0"});
+    ASSERT_FALSE(zero);
+    EXPECT_TRUE(usage_error(zero.error(), "invalid --console-limit 0"));
+    auto junk = parse_run_options({"--console-limit", "lots"});
+    ASSERT_FALSE(junk);
+    EXPECT_TRUE(usage_error(junk.error(), "invalid size 'lots'"));
 }
 
 TEST(ParseRunOptions, AllOptions) {
