@@ -15,8 +15,10 @@ std::string port_name(std::uint16_t port) {
 }
 
 std::optional<StopRequest> handle_io(kvm_run& run, std::size_t run_size, ExitContext& ctx) {
-    const auto& io = run.io;
-    // KVM fills these, but the data must lie inside the shared run area before we touch it.
+    // Copied once: the data written back for an IN lies in the same area, and must not be able
+    // to change the size or count the loop goes by. KVM fills these, but the data must lie
+    // inside the shared run area before we touch it.
+    const auto io = run.io;
     if ((io.size != 1 && io.size != 2 && io.size != 4) || io.data_offset > run_size ||
         std::uint64_t{io.count} * io.size > run_size - io.data_offset)
         return StopRequest{StopReason::UnhandledExit, "malformed port I/O exit"};
