@@ -1,4 +1,5 @@
 // `vmi run` option parsing: sizes, values, and everything a user can get wrong.
+#include "cli/exit_codes.hpp"
 #include "cli/run_options.hpp"
 
 #include <cstdint>
@@ -177,6 +178,16 @@ TEST(ParseRunOptions, Help) {
     ASSERT_TRUE(with_kernel);
     EXPECT_TRUE(with_kernel.value().help);
     EXPECT_NE(std::string_view(kRunUsage).find("usage: vmi run"), std::string_view::npos);
+}
+
+TEST(RunUsage, DocumentsEveryExitStatus) {
+    using namespace exit_code;
+    const std::string usage = kRunUsage;
+    for (int code :
+         {kUsage, kBadImage, kNoInput, kBadRom, kUnavailable, kSeccomp, kSystem, kConsoleError,
+          kGuestCrash, kGuestHalted, kGuestTimeout, kGuestUnhandled, kGuestReboot, kConsoleLimit,
+          kSignalBase + 2, kSignalBase + 15, kGuestStatusTooLarge})
+        EXPECT_NE(usage.find(std::to_string(code)), std::string::npos) << code;
 }
 
 } // namespace

@@ -18,7 +18,7 @@ options:
   --cpuid-cache M   ROM answers static CPUID leaves without an exit: auto (only on
                     hosts with VT-x/SVM, where that is faster), on, off
   --mem SIZE        guest RAM, e.g. 64M, 1G (default 128M; 2M..3G, multiple of 4K,
-                    at least what the kernel image declares it needs)
+                    and at least what the kernel image needs)
   --cmdline STR     kernel command line (at most 4095 bytes)
   --stats           print exits by reason and by I/O port when the guest stops
   --timeout SEC     stop the guest after SEC seconds (default: no limit)
@@ -42,7 +42,7 @@ exit status:
   130, 143 stopped by SIGINT, SIGTERM (guest output so far is written out)
   255      debug-exit value above 255
 Guests that keep their status below 64 are never confused with VMM errors.
-Messages from the VMM start with "vmm:"; everything else on stdout is the guest's.
+The VMM's own messages go to stderr and start with "vmm:"; stdout is the guest's console.
 )";
 
 Result<std::uint64_t> parse_size(std::string_view text) {
