@@ -181,7 +181,10 @@ int fail(const vmm::Error& e) {
 
 vmm::Result<void> measure(const Options& opt) {
     const vmm::Kvm kvm = TRY(vmm::Kvm::open());
-    const auto kernel = TRY(vmm::read_input_file(opt.guest, "guest", 64u << 20, "64 MiB"));
+    static constexpr std::uint8_t kElfMagic[] = {0x7f, 'E', 'L', 'F'};
+    const vmm::InputRules rules{"guest",   64u << 20,           "64 MiB", vmm::ErrorKind::BadImage,
+                                kElfMagic, "is not an ELF file"};
+    const auto kernel = TRY(vmm::read_input_file(opt.guest, rules));
 
     // Checking runs, untimed: status, exit counts and a bounded run time on the full path.
     TRY(run_full(kvm, kernel, 64, 60));

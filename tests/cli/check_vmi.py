@@ -9,6 +9,7 @@ SKIP (ctest SKIP_RETURN_CODE): the check under test is only reached with a usabl
 import argparse
 import fcntl
 import os
+import resource
 import shutil
 import struct
 import subprocess
@@ -131,6 +132,20 @@ GENERATORS = {
 }
 
 
+def option_rom(size):
+    """An option-ROM container of `size` bytes (0x55 0xAA, length in 512-byte units)."""
+    rom = bytearray(size)
+    rom[0:3] = bytes([0x55, 0xAA, min(size // 512, 255)])
+    return rom
+
+
+ROM_GENERATORS = {
+    "rom-not-option-rom": lambda elf: elf.data,  # an ELF file given as the ROM
+    "rom-too-large": lambda elf: option_rom(128 * 1024 + 512),
+    "rom-truncated": lambda elf: option_rom(4096)[:1024],
+}
+
+
 def make_input(kind, template, workdir):
     path = os.path.join(workdir, kind + ".elf")
     if os.path.isdir(path) and not os.path.islink(path):
@@ -141,6 +156,21 @@ def make_input(kind, template, workdir):
         return path
     if kind == "directory":
         os.makedirs(path)
+        return path
+    if kind == "fifo":
+        os.mkfifo(path)
+        return path
+    if kind == "sparse-1g":
+        # Exactly the kernel size limit, holes except for a first line that is no ELF header.
+        with open(path, "wb") as f:
+            f.write(b"#!/bin/sh\n")
+            f.truncate(1 << 30)
+        return path
+    if kind in ROM_GENERATORS:
+        with open(template, "rb") as f:
+            data = ROM_GENERATORS[kind](Elf(f.read()))
+        with open(path, "wb") as f:
+            f.write(data)
         return path
     with open(template, "rb") as f:
         data = GENERATORS[kind](Elf(f.read()))
@@ -154,11 +184,15 @@ def main():
     p.add_argument("--vmi", required=True)
     p.add_argument("--guest", required=True, help="built test guest used as a template")
     p.add_argument("--workdir", required=True)
-    p.add_argument("--input", choices=["missing", "directory", *GENERATORS])
+    p.add_argument("--input",
+                   choices=["missing", "directory", "fifo", "sparse-1g", *GENERATORS,
+                            *ROM_GENERATORS])
     p.add_argument("--status", type=int, required=True, help="expected exit status")
     p.add_argument("--stderr", help="text the one-line error must contain")
     p.add_argument("--stdout", help="text stdout must contain (stderr must be empty)")
     p.add_argument("--needs-kvm", action="store_true")
+    p.add_argument("--time-limit", type=float, default=60, help="seconds vmi may take")
+    p.add_argument("--max-rss-mb", type=int, help="the most resident memory vmi may use")
     p.add_argument("args", nargs="*")
     opt = p.parse_args()
 
@@ -175,15 +209,20 @@ def main():
     cmd = [opt.vmi, *args]
     print("$", " ".join(cmd))
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=60)
+        r = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                           timeout=opt.time_limit)
     except subprocess.TimeoutExpired:
-        print("FAIL: vmi did not exit within 60 s")
+        print(f"FAIL: vmi did not exit within {opt.time_limit} s")
         return 1
+    # vmi is the only child this script waits for; ru_maxrss is in KiB.
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss >> 10
     print("exit status:", r.returncode)
     print("stdout:", repr(r.stdout[:2000]))
     print("stderr:", repr(r.stderr[:2000]))
 
     problems = []
+    if opt.max_rss_mb and rss_mb > opt.max_rss_mb:
+        problems.append(f"vmi used {rss_mb} MiB of memory, more than {opt.max_rss_mb} MiB")
     if r.returncode != opt.status:
         problems.append(f"exit status {r.returncode}, expected {opt.status}")
     lines = r.stderr.splitlines()
@@ -195,8 +234,8 @@ def main():
     else:
         if len(lines) != 1:
             problems.append(f"stderr has {len(lines)} lines, expected one")
-        elif not lines[0].startswith("vmi"):
-            problems.append("the error line does not start with 'vmi'")
+        elif not lines[0].startswith("vmm: "):
+            problems.append("the error line does not start with 'vmm: ' (the VMM's own prefix)")
         if opt.stderr is not None and opt.stderr not in r.stderr:
             problems.append(f"stderr lacks {opt.stderr!r}")
         if r.stdout:

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <initializer_list>
+#include <linux/kvm.h>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -165,12 +167,95 @@ Seeds page_walk_seeds() {
             {"outside", outside.bytes()}};
 }
 
+void put64(std::vector<std::uint8_t>& out, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i)
+        out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+// fuzz_hypercall_device input: cr0 cr3 cr4 efer, a request count, requests (port offset,
+// access, rdi, rsi, rcx, r8), then guest memory from physical address 0. Paging is off, so
+// guest-virtual pointers are physical.
+struct HypercallRequest {
+    std::uint8_t offset, access;
+    std::uint64_t rdi, rsi, rcx, r8;
+};
+std::vector<std::uint8_t> hypercall_seed(std::initializer_list<HypercallRequest> requests) {
+    std::vector<std::uint8_t> out;
+    for (std::uint64_t v : {0x11ull, 0ull, 0ull, 0ull})
+        put64(out, v);
+    out.push_back(static_cast<std::uint8_t>(requests.size()));
+    for (const auto& r : requests) {
+        out.push_back(r.offset);
+        out.push_back(r.access);
+        for (std::uint64_t v : {r.rdi, r.rsi, r.rcx, r.r8})
+            put64(out, v);
+    }
+    std::vector<std::uint8_t> memory(0x3000);
+    for (std::size_t i = 0; i < memory.size(); ++i)
+        memory[i] = static_cast<std::uint8_t>('a' + i % 26);
+    out.insert(out.end(), memory.begin(), memory.end());
+    return out;
+}
+
+Seeds hypercall_device_seeds() {
+    constexpr std::uint8_t kRead32 = 4, kWrite32 = 5; // access: width 4, bit 0 = write
+    return {
+        {"probe", hypercall_seed({{0, kRead32, 0, 0, 0, 0}})},
+        {"console", hypercall_seed({{1, kRead32, 0x100, 64, 0, 0}})},
+        {"console-fault", hypercall_seed({{1, kRead32, 0x7ffff000, 4096, 0, 0}})},
+        {"zero-copy",
+         hypercall_seed({{4, kRead32, 0, 0x1000, 0, 0}, {5, kRead32, 0, 0, 0x2000, 0x1000}})},
+        {"shutdown-twice", hypercall_seed({{2, kWrite32, 0, 7, 0, 0}, {3, kWrite32, 0, 0, 0, 0}})},
+        {"narrow", hypercall_seed({{1, 2, 0x100, 64, 0, 0}})}};
+}
+
+// fuzz_exit_handler input: the run area's size beyond sizeof(kvm_run) (2 bytes), then the area.
+std::vector<std::uint8_t> exit_seed(const kvm_run& run, const std::uint8_t* data = nullptr,
+                                    std::size_t len = 0) {
+    std::vector<std::uint8_t> area(4096);
+    std::memcpy(area.data(), &run, sizeof run);
+    if (data) std::memcpy(area.data() + 2048, data, len);
+    std::vector<std::uint8_t> out{static_cast<std::uint8_t>(4096 - sizeof(kvm_run)),
+                                  static_cast<std::uint8_t>((4096 - sizeof(kvm_run)) >> 8)};
+    out.insert(out.end(), area.begin(), area.end());
+    return out;
+}
+
+Seeds exit_handler_seeds() {
+    kvm_run out{};
+    out.exit_reason = KVM_EXIT_IO;
+    out.io = {KVM_EXIT_IO_OUT, 1, 0x3f8, 5, 2048};
+    kvm_run probe = out;
+    probe.io = {KVM_EXIT_IO_IN, 4, 0x560, 1, 2048};
+    kvm_run string_io = probe;
+    string_io.io.port = 0x561;
+    string_io.io.count = 8;
+    kvm_run debug = out;
+    debug.io = {KVM_EXIT_IO_OUT, 4, 0xf4, 1, 2048};
+    kvm_run mmio{};
+    mmio.exit_reason = KVM_EXIT_MMIO;
+    kvm_run shutdown{};
+    shutdown.exit_reason = KVM_EXIT_SHUTDOWN;
+    kvm_run internal{};
+    internal.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+    internal.internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+    const std::uint8_t hello[] = {'h', 'e', 'l', 'l', 'o'};
+    return {{"uart", exit_seed(out, hello, sizeof hello)},
+            {"probe", exit_seed(probe)},
+            {"string-io", exit_seed(string_io)},
+            {"debug-exit", exit_seed(debug)},
+            {"mmio", exit_seed(mmio)},
+            {"shutdown", exit_seed(shutdown)},
+            {"internal", exit_seed(internal)}};
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     if (argc != 3) {
         std::fprintf(stderr, "usage: make_fuzz_seeds "
-                             "pvh_elf|run_options|rom_validate|install_rom|page_walk DIR\n");
+                             "pvh_elf|run_options|rom_validate|install_rom|page_walk|"
+                             "hypercall_device|exit_handler DIR\n");
         return 64;
     }
     const std::string_view target = argv[1];
@@ -179,7 +264,9 @@ int main(int argc, char** argv) {
                        : target == "run_options"                             ? run_options_seeds()
                        : target == "rom_validate" || target == "install_rom" ? rom_seeds()
                        : target == "page_walk"                               ? page_walk_seeds()
-                                                                             : Seeds{};
+                       : target == "hypercall_device" ? hypercall_device_seeds()
+                       : target == "exit_handler"     ? exit_handler_seeds()
+                                                      : Seeds{};
     if (seeds.empty()) {
         std::fprintf(stderr, "make_fuzz_seeds: unknown target '%s'\n", argv[1]);
         return 64;

@@ -138,6 +138,12 @@ def run(args, cmd):
     if args.expect_stderr and args.expect_stderr not in stderr:
         print(f"FAIL: {args.env}: stderr lacks {args.expect_stderr!r}")
         ok = False
+    # The VMM's own lines are told apart from the guest's by their prefix.
+    if args.env.startswith("vmm"):
+        unprefixed = [line for line in stderr.splitlines() if not line.startswith("vmm: ")]
+        if unprefixed:
+            print(f"FAIL: {args.env}: stderr lines without the `vmm: ` prefix: {unprefixed[:3]!r}")
+            ok = False
     if not ok:
         print("command: " + " ".join(cmd))
         print("stderr:\n" + stderr)

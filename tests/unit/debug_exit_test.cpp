@@ -40,7 +40,7 @@ TEST(DebugExit, KeepsWideValuesForTheCallerToJudge) {
 TEST(DebugExit, ReachableThroughTheBusAtItsPort) {
     IoBus bus;
     DebugExit dev;
-    ASSERT_TRUE(bus.add(DebugExit::kPort, DebugExit::kPortCount, &dev));
+    ASSERT_TRUE(bus.add(DebugExit::kPort, DebugExit::kPortCount, &dev).ok());
     ASSERT_TRUE(bus.write(0xf4, 1, 42));
     ASSERT_TRUE(bus.write(0xf4, 1, 1));
     ASSERT_TRUE(dev.status().has_value());

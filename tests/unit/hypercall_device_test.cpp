@@ -74,7 +74,7 @@ TEST_F(HypercallTest, ProbeAnswersTheMagic) {
     EXPECT_EQ(dev().read(kProbe, 4), VMM_HC_MAGIC);
     EXPECT_EQ(context_reads_, 0) << "the probe takes no arguments";
     IoBus bus;
-    ASSERT_TRUE(bus.add(VMM_HC_PORT_BASE, VMM_HC_PORT_COUNT, &dev()));
+    ASSERT_TRUE(bus.add(VMM_HC_PORT_BASE, VMM_HC_PORT_COUNT, &dev()).ok());
     std::uint32_t value = 0;
     ASSERT_TRUE(bus.read(VMM_HC_PORT_PROBE, 4, value));
     EXPECT_EQ(value, VMM_HC_MAGIC);
@@ -198,7 +198,7 @@ TEST_F(HypercallTest, UnknownPortOffsets) {
 
 TEST_F(HypercallTest, ReachableThroughTheBusAtItsPorts) {
     IoBus bus;
-    ASSERT_TRUE(bus.add(VMM_HC_PORT_BASE, VMM_HC_PORT_COUNT, &dev()));
+    ASSERT_TRUE(bus.add(VMM_HC_PORT_BASE, VMM_HC_PORT_COUNT, &dev()).ok());
     put_text(kBufferPhys0, "ok");
     context_ = GuestContext{kBuffer, 2, tables_->paging()};
     std::uint32_t status = 1;

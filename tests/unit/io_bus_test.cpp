@@ -31,24 +31,33 @@ class RecordingDevice final : public PortDevice {
 TEST(IoBus, RejectsOverlappingRanges) {
     IoBus bus;
     RecordingDevice a, b;
-    ASSERT_TRUE(bus.add(0x100, 0x10, &a));
-    EXPECT_FALSE(bus.add(0x100, 0x10, &b));   // identical
-    EXPECT_FALSE(bus.add(0x0f8, 0x09, &b));   // covers the first port
-    EXPECT_FALSE(bus.add(0x10f, 0x01, &b));   // the last port
-    EXPECT_FALSE(bus.add(0x104, 0x02, &b));   // inside
-    EXPECT_FALSE(bus.add(0x000, 0x1000, &b)); // around
-    EXPECT_TRUE(bus.add(0x0f8, 0x08, &b));    // adjacent below
-    EXPECT_TRUE(bus.add(0x110, 0x01, &b));    // adjacent above
+    ASSERT_TRUE(bus.add(0x100, 0x10, &a).ok());
+    EXPECT_FALSE(bus.add(0x100, 0x10, &b).ok());   // identical
+    EXPECT_FALSE(bus.add(0x0f8, 0x09, &b).ok());   // covers the first port
+    EXPECT_FALSE(bus.add(0x10f, 0x01, &b).ok());   // the last port
+    EXPECT_FALSE(bus.add(0x104, 0x02, &b).ok());   // inside
+    EXPECT_FALSE(bus.add(0x000, 0x1000, &b).ok()); // around
+    EXPECT_TRUE(bus.add(0x0f8, 0x08, &b).ok());    // adjacent below
+    EXPECT_TRUE(bus.add(0x110, 0x01, &b).ok());    // adjacent above
+}
+
+TEST(IoBus, ARefusedRangeSaysWhichRangeItOverlaps) {
+    IoBus bus;
+    RecordingDevice a, b;
+    ASSERT_TRUE(bus.add(0x3f8, 8, &a).ok());
+    const auto r = bus.add(0x3fc, 2, &b);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, "cannot register ports 0x3fc+2: overlaps ports 0x3f8+8");
 }
 
 TEST(IoBus, RejectsEmptyRangesNullDevicesAndWrapping) {
     IoBus bus;
     RecordingDevice d;
-    EXPECT_FALSE(bus.add(0x100, 0, &d));
-    EXPECT_FALSE(bus.add(0x100, 1, nullptr));
-    EXPECT_FALSE(bus.add(0xfffe, 3, &d));
-    EXPECT_FALSE(bus.add(0xffff, 0xffff, &d));
-    EXPECT_TRUE(bus.add(0xffff, 1, &d));
+    EXPECT_FALSE(bus.add(0x100, 0, &d).ok());
+    EXPECT_FALSE(bus.add(0x100, 1, nullptr).ok());
+    EXPECT_FALSE(bus.add(0xfffe, 3, &d).ok());
+    EXPECT_FALSE(bus.add(0xffff, 0xffff, &d).ok());
+    EXPECT_TRUE(bus.add(0xffff, 1, &d).ok());
     std::uint32_t v = 0;
     EXPECT_TRUE(bus.read(0xffff, 1, v));
     EXPECT_FALSE(bus.read(0x0000, 1, v)) << "a range ending at 0xffff must not wrap to port 0";
@@ -57,7 +66,7 @@ TEST(IoBus, RejectsEmptyRangesNullDevicesAndWrapping) {
 TEST(IoBus, UnclaimedReadsAreAllOnesOfTheAccessWidth) {
     IoBus bus;
     RecordingDevice d;
-    ASSERT_TRUE(bus.add(0x3f8, 8, &d));
+    ASSERT_TRUE(bus.add(0x3f8, 8, &d).ok());
     struct Case {
         unsigned width;
         std::uint32_t value;
@@ -74,8 +83,8 @@ TEST(IoBus, UnclaimedReadsAreAllOnesOfTheAccessWidth) {
 TEST(IoBus, DispatchesWithOffsetFromTheRangeBase) {
     IoBus bus;
     RecordingDevice low, high;
-    ASSERT_TRUE(bus.add(0x3f8, 8, &high));
-    ASSERT_TRUE(bus.add(0x0f4, 4, &low));
+    ASSERT_TRUE(bus.add(0x3f8, 8, &high).ok());
+    ASSERT_TRUE(bus.add(0x0f4, 4, &low).ok());
 
     std::uint32_t v = 0;
     ASSERT_TRUE(bus.read(0x3fa, 2, v));

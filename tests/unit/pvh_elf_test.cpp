@@ -345,6 +345,38 @@ TEST(PvhElf, RejectsImageWithoutLoadableSegments) {
     EXPECT_TRUE(rejected_with(b.build(), "no loadable segments"));
 }
 
+Bytes u64(std::uint64_t v) {
+    Bytes b(8);
+    std::memcpy(b.data(), &v, 8);
+    return b;
+}
+
+TEST(PvhElf, MemoryNeededIsTheHighestLoadedByte) {
+    auto parsed = parse_pvh_elf(valid_pvh_image());
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    std::uint64_t end = 0;
+    for (const auto& s : parsed.value().segments)
+        end = std::max(end, s.paddr + s.mem_size);
+    EXPECT_EQ(parsed.value().min_memory, 0u);
+    EXPECT_EQ(memory_needed(parsed.value()), end);
+}
+
+TEST(PvhElf, TheMinimumMemoryNoteRaisesWhatTheImageNeeds) {
+    ElfBuilder b = valid_pvh_builder();
+    Bytes notes = make_note("VMI64", kVmiNoteMinMemory, u64(8ull << 20));
+    b.add_note_segment(notes);
+    auto parsed = parse_pvh_elf(b.build());
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_EQ(parsed.value().min_memory, 8ull << 20);
+    EXPECT_EQ(memory_needed(parsed.value()), 8ull << 20);
+}
+
+TEST(PvhElf, RejectsAMinimumMemoryNoteOfTheWrongSize) {
+    ElfBuilder b = valid_pvh_builder();
+    b.add_note_segment(make_note("VMI64", kVmiNoteMinMemory, Bytes(4)));
+    EXPECT_TRUE(rejected_with(b.build(), "minimum-memory note has descriptor size 4"));
+}
+
 class PvhLoad : public ::testing::Test {
   protected:
     void SetUp() override {

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -120,21 +121,48 @@ TEST(ReadRomFile, Directory) {
 
 TEST(ReadRomFile, EmptyFile) {
     TempDir dir;
-    EXPECT_TRUE(read_fails(dir.file("empty.rom", {}), ErrorKind::BadImage, "is empty"));
+    EXPECT_TRUE(
+        read_fails(dir.file("empty.rom", {}), ErrorKind::BadRom, "is not an option-ROM image"));
+}
+
+TEST(ReadRomFile, NotAnOptionRom) {
+    TempDir dir;
+    EXPECT_TRUE(read_fails(dir.file("elf.rom", {0x7f, 'E', 'L', 'F', 2, 1, 1, 0}),
+                           ErrorKind::BadRom, "no 0x55 0xAA signature"));
+    EXPECT_TRUE(read_fails(dir.file("short.rom", {0x55, 0xaa}), ErrorKind::BadRom, "truncated"));
+    EXPECT_TRUE(
+        read_fails(dir.file("zero.rom", {0x55, 0xaa, 0x00, 0x00}), ErrorKind::BadRom, "of 0"));
+    Bytes cut(VMI_ROM_UNIT, 0);
+    cut[0] = 0x55, cut[1] = 0xaa, cut[2] = 2; // declares 1 KiB, holds 512 bytes
+    EXPECT_TRUE(read_fails(dir.file("cut.rom", cut), ErrorKind::BadRom, "declares 1024 bytes"));
+}
+
+TEST(ReadRomFile, NotARegularFile) {
+    TempDir dir;
+    const std::string fifo = dir.path() + "/fifo.rom";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_TRUE(read_fails(fifo, ErrorKind::NoInput, "is not a regular file"));
+}
+
+Bytes option_rom(std::size_t size) {
+    Bytes rom(size, 0x66);
+    rom[0] = 0x55, rom[1] = 0xaa, rom[2] = 1;
+    return rom;
 }
 
 TEST(ReadRomFile, LargerThanTheWindow) {
     TempDir dir;
-    EXPECT_TRUE(read_fails(dir.file("big.rom", Bytes(kWindow + 1, 0x55)), ErrorKind::BadImage,
+    EXPECT_TRUE(read_fails(dir.file("big.rom", option_rom(kWindow + 1)), ErrorKind::BadRom,
                            "larger than the 128 KiB"));
-    auto exact = read_rom_file(dir.file("exact.rom", Bytes(kWindow, 0x66)));
+    auto exact = read_rom_file(dir.file("exact.rom", option_rom(kWindow)));
     ASSERT_TRUE(exact) << exact.error().message;
-    EXPECT_EQ(exact.value(), Bytes(kWindow, 0x66));
+    EXPECT_EQ(exact.value(), option_rom(kWindow));
 }
 
 TEST(ReadRomFile, ReadsTheBytesAsTheyAre) {
     TempDir dir;
-    const Bytes bytes = {0x55, 0xaa, 0x00, 0x0a, 0x0d, 0x1a, 0xff};
+    Bytes bytes(VMI_ROM_UNIT, 0x1a);
+    bytes[0] = 0x55, bytes[1] = 0xaa, bytes[2] = 1;
     auto r = read_rom_file(dir.file("small.rom", bytes));
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r.value(), bytes);

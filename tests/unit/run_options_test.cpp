@@ -1,4 +1,5 @@
 // `vmi run` option parsing: sizes, values, and everything a user can get wrong.
+#include "cli/exit_codes.hpp"
 #include "cli/run_options.hpp"
 
 #include <cstdint>
@@ -86,6 +87,21 @@ TEST(ParseRunOptions, DefaultsWithoutArguments) {
     EXPECT_TRUE(o.cmdline.empty());
     EXPECT_FALSE(o.stats);
     EXPECT_FALSE(o.help);
+    EXPECT_EQ(o.console_limit, 0u);
+    EXPECT_FALSE(o.no_seccomp);
+}
+
+TEST(ParseRunOptions, ConsoleLimitAndSeccomp) {
+    auto r = parse_run_options({"--console-limit", "10M", "--no-seccomp"});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r.value().console_limit, 10ull << 20);
+    EXPECT_TRUE(r.value().no_seccomp);
+    auto zero = parse_run_options({"--console-limit", "0"});
+    ASSERT_FALSE(zero);
+    EXPECT_TRUE(usage_error(zero.error(), "invalid --console-limit 0"));
+    auto junk = parse_run_options({"--console-limit", "lots"});
+    ASSERT_FALSE(junk);
+    EXPECT_TRUE(usage_error(junk.error(), "invalid size 'lots'"));
 }
 
 TEST(ParseRunOptions, AllOptions) {
@@ -162,6 +178,16 @@ TEST(ParseRunOptions, Help) {
     ASSERT_TRUE(with_kernel);
     EXPECT_TRUE(with_kernel.value().help);
     EXPECT_NE(std::string_view(kRunUsage).find("usage: vmi run"), std::string_view::npos);
+}
+
+TEST(RunUsage, DocumentsEveryExitStatus) {
+    using namespace exit_code;
+    const std::string usage = kRunUsage;
+    for (int code :
+         {kUsage, kBadImage, kNoInput, kBadRom, kUnavailable, kSeccomp, kSystem, kConsoleError,
+          kGuestCrash, kGuestHalted, kGuestTimeout, kGuestUnhandled, kGuestReboot, kConsoleLimit,
+          kSignalBase + 2, kSignalBase + 15, kGuestStatusTooLarge})
+        EXPECT_NE(usage.find(std::to_string(code)), std::string::npos) << code;
 }
 
 } // namespace

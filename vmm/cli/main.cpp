@@ -1,4 +1,5 @@
 // `vmi`: the VMI-64 hypervisor's command.
+#include "cli/console_output.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/run_options.hpp"
 #include "kvm/kvm.hpp"
@@ -7,8 +8,10 @@
 #include "machine/machine.hpp"
 #include "rom/rom_image.hpp"
 #include "support/file.hpp"
+#include "support/seccomp.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -29,8 +32,10 @@ options:
   --version                print the version
 )";
 
+// Every line the VMM itself prints starts with "vmm:", so that it never reads as guest output
+// (whose runtime prints "vmi:" lines of its own).
 int fail(const vmm::Error& e) {
-    std::fprintf(stderr, "vmi: %s\n", e.message.c_str());
+    std::fprintf(stderr, "vmm: %s\n", e.message.c_str());
     return vmm::exit_code::for_error(e.kind);
 }
 
@@ -45,21 +50,37 @@ std::string bundled(const char* name) {
 // Larger than any kernel this VMM can load into its at most 3 GiB of guest memory.
 constexpr std::uint64_t kMaxKernelBytes = 1ull << 30;
 
-// stdio's own policy: line-buffered on a terminal, block-buffered into files and pipes (a
-// flush per line costs a write(2) per line, half of a bulk console write's time).
-void write_console(std::uint8_t byte) {
-    std::fputc(byte, stdout);
+std::string size_text(std::uint64_t bytes) {
+    if (bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+    if (bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+    return std::to_string(bytes) + " bytes";
 }
 
-int report(const vmm::RunOutcome& out) {
+int report(const vmm::RunOutcome& out, vmm::ConsoleOutput& console) {
     using vmm::StopReason;
-    std::fflush(stdout);
-    if (out.reason == StopReason::DebugExit) {
-        if (out.status <= 255) return static_cast<int>(out.status);
-        std::fprintf(stderr, "vmi: guest exit status %u does not fit in 8 bits\n", out.status);
-        return vmm::exit_code::kGuestStatusTooLarge;
+    // What the guest wrote comes first, and its failure to arrive outranks how the guest ended.
+    if (!console.flush() && out.reason != StopReason::ConsoleError) {
+        std::fprintf(stderr, "vmm: %s\n", console.check()->detail.c_str());
+        return vmm::exit_code::kConsoleError;
     }
-    std::fprintf(stderr, "vmi: %s\n", out.detail.c_str());
+    switch (out.reason) {
+    case StopReason::DebugExit:
+        if (out.status <= 255) return static_cast<int>(out.status);
+        std::fprintf(stderr, "vmm: guest exit status %u does not fit in 8 bits\n", out.status);
+        return vmm::exit_code::kGuestStatusTooLarge;
+    case StopReason::Signal:
+        std::fprintf(stderr, "vmm: %s\n", out.detail.c_str());
+        return vmm::exit_code::kSignalBase + static_cast<int>(out.status);
+    case StopReason::ConsoleLimit:
+        std::fprintf(stderr, "vmm: %s\n", out.detail.c_str());
+        return vmm::exit_code::kConsoleLimit;
+    case StopReason::ConsoleError:
+        std::fprintf(stderr, "vmm: %s\n", out.detail.c_str());
+        return vmm::exit_code::kConsoleError;
+    default:
+        break;
+    }
+    std::fprintf(stderr, "vmm: %s\n", out.detail.c_str());
     vmm::print_registers(stderr, out.regs, out.sregs);
     switch (out.reason) {
     case StopReason::Halted:
@@ -78,7 +99,7 @@ int report(const vmm::RunOutcome& out) {
 int cmd_run(const std::vector<std::string_view>& args) {
     auto parsed = vmm::parse_run_options(args);
     if (!parsed) {
-        std::fprintf(stderr, "vmi run: %s (see vmi run --help)\n", parsed.error().message.c_str());
+        std::fprintf(stderr, "vmm: %s (see vmi run --help)\n", parsed.error().message.c_str());
         return vmm::exit_code::kUsage;
     }
     const vmm::RunOptions& opt = parsed.value();
@@ -87,10 +108,15 @@ int cmd_run(const std::vector<std::string_view>& args) {
         return 0;
     }
     const std::string kernel_path = opt.kernel.value_or(bundled("kernel.elf"));
-    auto kernel = vmm::read_input_file(kernel_path, "kernel", kMaxKernelBytes, "1 GiB");
+    static constexpr std::uint8_t kElfMagic[] = {0x7f, 'E', 'L', 'F'};
+    const vmm::InputRules kernel_rules{"kernel",  kMaxKernelBytes,
+                                       "1 GiB",   vmm::ErrorKind::BadImage,
+                                       kElfMagic, "is not an ELF file"};
+    auto kernel = vmm::read_input_file(kernel_path, kernel_rules);
     if (!kernel) return fail(kernel.error());
     // A malformed image is reported the same with or without /dev/kvm.
-    if (auto image = vmm::parse_pvh_elf(kernel.value()); !image) {
+    auto image = vmm::parse_pvh_elf(kernel.value());
+    if (!image) {
         auto e = image.take_error();
         e.message = kernel_path + ": " + e.message;
         return fail(e);
@@ -98,26 +124,34 @@ int cmd_run(const std::vector<std::string_view>& args) {
 
     if (auto valid = vmm::GuestMemory::validate_size(opt.mem_size); !valid)
         return fail(valid.error());
+    if (const std::uint64_t needed = vmm::memory_needed(image.value()); opt.mem_size < needed)
+        return fail(vmm::make_error(vmm::ErrorKind::Usage,
+                                    "--mem " + size_text(opt.mem_size) + " is less than the " +
+                                        size_text(needed) + " kernel '" + kernel_path + "' needs"));
 
     std::vector<std::uint8_t> rom;
     if (!opt.no_rom) {
-        auto image = vmm::read_rom_file(opt.rom.value_or(bundled("vmm.rom")));
-        if (!image) {
-            auto e = image.take_error();
+        auto rom_image = vmm::read_rom_file(opt.rom.value_or(bundled("vmm.rom")));
+        if (!rom_image) {
+            auto e = rom_image.take_error();
             if (!opt.rom) e.message += " (pass --rom FILE or --no-rom)";
             return fail(e);
         }
-        rom = std::move(image).value();
+        rom = std::move(rom_image).value();
     }
 
     auto kvm = vmm::Kvm::open();
     if (!kvm) return fail(kvm.error());
 
+    // A closed pipe must show as a write error we report, not kill the VMM.
+    std::signal(SIGPIPE, SIG_IGN);
+    vmm::ConsoleOutput console(STDOUT_FILENO, opt.console_limit, isatty(STDOUT_FILENO) == 1);
     vmm::MachineConfig config;
     config.mem_size = opt.mem_size;
     config.cmdline = opt.cmdline;
     config.timeout_sec = opt.timeout_sec;
-    config.console = write_console;
+    config.console = [&console](std::uint8_t byte) { console.put(byte); };
+    config.console_check = [&console] { return console.check(); };
     config.rom = std::move(rom);
     config.cpuid_cache = opt.cpuid_cache == "on"    ? vmm::CpuidCache::On
                          : opt.cpuid_cache == "off" ? vmm::CpuidCache::Off
@@ -129,11 +163,19 @@ int cmd_run(const std::vector<std::string_view>& args) {
         return fail(e);
     }
     if (!machine.value()->rom_warning().empty())
-        std::fprintf(stderr, "vmi: ROM data area not filled: %s\n",
+        std::fprintf(stderr, "vmm: ROM data area not filled: %s\n",
                      machine.value()->rom_warning().c_str());
+    if (!opt.no_seccomp)
+        if (auto sandbox =
+                vmm::install_seccomp_filter(vmm::run_loop_ioctls(), vmm::exit_code::kSeccomp);
+            !sandbox)
+            return fail(sandbox.error());
     auto outcome = machine.value()->run();
-    if (!outcome) return fail(outcome.error());
-    const int status = report(outcome.value());
+    if (!outcome) {
+        console.flush(); // the run's own error is the one to report
+        return fail(outcome.error());
+    }
+    const int status = report(outcome.value(), console);
     if (opt.stats) machine.value()->stats().print(stderr);
     return status;
 }
@@ -148,14 +190,14 @@ int cmd_bench(int argc, char** argv) {
         args.push_back(argv[i]);
     args.push_back(nullptr);
     execv(harness.c_str(), args.data());
-    std::fprintf(stderr, "vmi: cannot run %s: %s\n", harness.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "vmm: cannot run %s: %s\n", harness.c_str(), std::strerror(errno));
     return vmm::exit_code::kNoInput;
 }
 
 int main(int argc, char** argv) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
     if (args.empty()) {
-        std::fputs("vmi: missing command (see vmi --help)\n", stderr);
+        std::fputs("vmm: missing command (see vmi --help)\n", stderr);
         return vmm::exit_code::kUsage;
     }
     const std::string_view cmd = args.front();
@@ -170,7 +212,7 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return cmd_run(args);
     if (cmd == "bench") return cmd_bench(argc, argv);
-    std::fprintf(stderr, "vmi: unknown command '%.*s' (see vmi --help)\n",
+    std::fprintf(stderr, "vmm: unknown command '%.*s' (see vmi --help)\n",
                  static_cast<int>(cmd.size()), cmd.data());
     return vmm::exit_code::kUsage;
 }

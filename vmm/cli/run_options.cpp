@@ -17,21 +17,32 @@ options:
   --no-rom          offer no ROM: a VMI kernel runs its native code paths
   --cpuid-cache M   ROM answers static CPUID leaves without an exit: auto (only on
                     hosts with VT-x/SVM, where that is faster), on, off
-  --mem SIZE        guest RAM, e.g. 64M, 1G (default 128M; 2M..3G, multiple of 4K)
+  --mem SIZE        guest RAM, e.g. 64M, 1G (default 128M; 2M..3G, multiple of 4K,
+                    and at least what the kernel image needs)
   --cmdline STR     kernel command line (at most 4095 bytes)
   --stats           print exits by reason and by I/O port when the guest stops
   --timeout SEC     stop the guest after SEC seconds (default: no limit)
+  --console-limit SIZE
+                    stop the guest once it has written SIZE bytes of console output,
+                    e.g. 100M (default: no limit)
+  --no-seccomp      do not confine the VMM to its system-call allow-list (debugging)
   -h, --help        show this help
 
 exit status:
   v        the guest wrote v to the debug-exit port 0xf4 (0..255)
-  64       bad command line            65  malformed kernel image
-  66       kernel file missing         69  /dev/kvm unavailable
-  71       KVM or OS call failed       80  guest crashed (triple fault)
-  81       guest halted forever        82  --timeout elapsed
-  83       unhandled vCPU exit         84  guest asked for a reboot
+  64       bad command line, or --mem below what the kernel needs
+  65       malformed kernel image      66  file missing, unreadable or not regular
+  67       malformed or oversized ROM  69  /dev/kvm or a KVM capability unavailable
+  70       system call outside the seccomp allow-list
+  71       KVM or OS call failed       74  console output could not be written
+  80       guest crashed (triple fault)
+  81       guest halted with nothing left to wake it
+  82       --timeout elapsed           83  unhandled or refused vCPU exit
+  84       guest asked for a reboot    85  --console-limit reached
+  130, 143 stopped by SIGINT, SIGTERM (guest output so far is written out)
   255      debug-exit value above 255
 Guests that keep their status below 64 are never confused with VMM errors.
+The VMM's own messages go to stderr and start with "vmm:"; stdout is the guest's console.
 )";
 
 Result<std::uint64_t> parse_size(std::string_view text) {
@@ -112,6 +123,12 @@ Result<RunOptions> parse_run_options(const std::vector<std::string_view>& args) 
             opt.stats = true;
         } else if (a == "--timeout") {
             opt.timeout_sec = TRY(parse_seconds(TRY(value())));
+        } else if (a == "--console-limit") {
+            opt.console_limit = TRY(parse_size(TRY(value())));
+            if (opt.console_limit == 0)
+                return make_error(ErrorKind::Usage, "invalid --console-limit 0 (at least 1 byte)");
+        } else if (a == "--no-seccomp") {
+            opt.no_seccomp = true;
         } else if (a.starts_with("-")) {
             return make_error(ErrorKind::Usage, "unknown option '" + std::string(a) + "'");
         } else if (opt.kernel) {

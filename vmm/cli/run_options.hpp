@@ -20,6 +20,8 @@ struct RunOptions {
     std::string cmdline;
     bool stats = false;
     unsigned timeout_sec = 0;
+    std::uint64_t console_limit = 0; // bytes; 0 = no limit
+    bool no_seccomp = false;
     bool help = false;
 };
 

@@ -1,13 +1,30 @@
 #include "devices/io_bus.hpp"
 
+#include <cstdio>
+#include <string>
+
 namespace vmm {
 
-bool IoBus::add(std::uint16_t base, std::uint16_t count, PortDevice* device) {
-    if (count == 0 || device == nullptr || unsigned{base} + count > 0x10000u) return false;
+namespace {
+
+std::string range_name(std::uint16_t base, std::uint16_t count) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "ports 0x%x+%u", unsigned{base}, unsigned{count});
+    return buf;
+}
+
+} // namespace
+
+Result<void> IoBus::add(std::uint16_t base, std::uint16_t count, PortDevice* device) {
+    if (count == 0 || device == nullptr || unsigned{base} + count > 0x10000u)
+        return make_error(ErrorKind::System, "cannot register " + range_name(base, count) +
+                                                 ": empty, beyond 0xffff or no device");
     for (const auto& r : ranges_)
-        if (base < r.base + r.count && r.base < base + count) return false;
+        if (base < r.base + r.count && r.base < base + count)
+            return make_error(ErrorKind::System, "cannot register " + range_name(base, count) +
+                                                     ": overlaps " + range_name(r.base, r.count));
     ranges_.push_back({base, count, device});
-    return true;
+    return {};
 }
 
 const IoBus::Range* IoBus::find(std::uint16_t port) const {

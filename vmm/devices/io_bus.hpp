@@ -3,6 +3,7 @@
 #pragma once
 
 #include "devices/port_device.hpp"
+#include "support/result.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -11,8 +12,9 @@ namespace vmm {
 
 class IoBus {
   public:
-    // Returns false if the range is empty or overlaps one already registered.
-    bool add(std::uint16_t base, std::uint16_t count, PortDevice* device);
+    // Fails if the range is empty, leaves the port space or overlaps one already registered:
+    // a device that silently went missing would only show as a guest reading all ones.
+    [[nodiscard]] Result<void> add(std::uint16_t base, std::uint16_t count, PortDevice* device);
 
     // Returns false if no device claims the port (reads then yield all ones).
     bool read(std::uint16_t port, unsigned width, std::uint32_t& value);

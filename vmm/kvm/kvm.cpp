@@ -1,5 +1,7 @@
 #include "kvm/kvm.hpp"
 
+#include "kvm/capabilities.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
@@ -44,7 +46,14 @@ Error ioctl_error(const char* name) {
                                              " (errno " + std::to_string(err) + ")");
 }
 
+constexpr unsigned long kRunLoopIoctls[] = {KVM_RUN,       KVM_GET_REGS,     KVM_GET_SREGS,
+                                            KVM_GET_LAPIC, KVM_GET_MP_STATE, kGetMsrs};
+
 } // namespace
+
+std::span<const unsigned long> run_loop_ioctls() {
+    return kRunLoopIoctls;
+}
 
 Result<Kvm> Kvm::open(const char* path) {
     Kvm kvm;
@@ -59,6 +68,10 @@ Result<Kvm> Kvm::open(const char* path) {
         return make_error(ErrorKind::Unavailable, "KVM API version " + std::to_string(version) +
                                                       ", expected " +
                                                       std::to_string(KVM_API_VERSION));
+    if (const KvmCapability* c =
+            missing_capability([&kvm](int cap) { return kvm.check_extension(cap); }))
+        return make_error(ErrorKind::Unavailable, std::string("KVM on this host lacks ") + c->name +
+                                                      ", needed for " + c->usage);
     kvm.vcpu_mmap_size_ = ioctl(kvm.fd(), KVM_GET_VCPU_MMAP_SIZE, 0);
     if (kvm.vcpu_mmap_size_ < static_cast<int>(sizeof(kvm_run)))
         return ioctl_error("KVM_GET_VCPU_MMAP_SIZE");

@@ -9,9 +9,14 @@
 #include <cstdint>
 #include <linux/kvm.h>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace vmm {
+
+// The vCPU ioctls a running machine issues (Machine::run and its stop report): the seccomp
+// allow-list admits ioctl with these requests only.
+std::span<const unsigned long> run_loop_ioctls();
 
 class Kvm {
   public:

@@ -35,8 +35,9 @@ std::uint64_t align4(std::uint64_t v) {
     return (v + 3) & ~std::uint64_t{3};
 }
 
-// Scans one PT_NOTE segment (ELF gABI "Note Section") for the PVH entry note.
-Result<bool> find_pvh_note(std::span<const std::uint8_t> notes, std::uint32_t& entry) {
+// Scans one PT_NOTE segment (ELF gABI "Note Section") for the PVH entry note and the VMI64
+// minimum-memory note.
+Result<void> scan_notes(std::span<const std::uint8_t> notes, PvhImage& image, bool& have_entry) {
     std::uint64_t pos = 0;
     while (pos < notes.size()) {
         if (!in_bounds(pos, sizeof(Elf64_Nhdr), notes.size()))
@@ -51,7 +52,15 @@ Result<bool> find_pvh_note(std::span<const std::uint8_t> notes, std::uint32_t& e
         if (!in_bounds(desc_off, desc_len, notes.size()))
             return bad("ELF note descriptor runs past its segment");
         const bool is_xen = nh.n_namesz == 4 && std::memcmp(notes.data() + name_off, "Xen", 4) == 0;
-        if (is_xen && nh.n_type == kXenElfNotePhys32Entry) {
+        const bool is_vmi = nh.n_namesz == sizeof kVmiNoteOwner &&
+                            std::memcmp(notes.data() + name_off, kVmiNoteOwner, nh.n_namesz) == 0;
+        if (is_vmi && nh.n_type == kVmiNoteMinMemory) {
+            if (nh.n_descsz != 8)
+                return bad("VMI64 minimum-memory note has descriptor size " +
+                           std::to_string(nh.n_descsz) + ", expected 8");
+            image.min_memory = std::max(image.min_memory, load<std::uint64_t>(notes, desc_off));
+        } else if (is_xen && nh.n_type == kXenElfNotePhys32Entry && !have_entry) {
+            std::uint32_t& entry = image.entry;
             // Linux emits this note as a pointer-sized value; accept 4 or 8 bytes.
             if (nh.n_descsz == 4) {
                 entry = load<std::uint32_t>(notes, desc_off);
@@ -63,11 +72,11 @@ Result<bool> find_pvh_note(std::span<const std::uint8_t> notes, std::uint32_t& e
                 return bad("PVH entry note has descriptor size " + std::to_string(nh.n_descsz) +
                            ", expected 4 or 8");
             }
-            return true;
+            have_entry = true;
         }
         pos = desc_off + desc_len;
     }
-    return false;
+    return {};
 }
 
 } // namespace
@@ -104,9 +113,7 @@ Result<PvhImage> parse_pvh_elf(std::span<const std::uint8_t> file) {
         if (!in_bounds(ph.p_offset, ph.p_filesz, file.size()))
             return bad("segment " + std::to_string(i) + " runs past the end of the file");
         if (ph.p_type == PT_NOTE) {
-            if (!have_entry)
-                have_entry =
-                    TRY(find_pvh_note(file.subspan(ph.p_offset, ph.p_filesz), image.entry));
+            TRY(scan_notes(file.subspan(ph.p_offset, ph.p_filesz), image, have_entry));
             continue;
         }
         if (ph.p_filesz > ph.p_memsz)
@@ -134,6 +141,13 @@ Result<PvhImage> parse_pvh_elf(std::span<const std::uint8_t> file) {
     if (!entry_loaded)
         return bad("PVH entry " + hex(image.entry) + " is not inside a loaded segment");
     return image;
+}
+
+std::uint64_t memory_needed(const PvhImage& image) {
+    std::uint64_t end = image.min_memory;
+    for (const auto& s : image.segments)
+        end = std::max(end, s.paddr + s.mem_size); // no overflow: parse_pvh_elf checked it
+    return end;
 }
 
 Result<void> load_pvh_segments(const PvhImage& image, std::span<const std::uint8_t> file,

@@ -14,6 +14,10 @@ namespace vmm {
 inline constexpr std::uint32_t kXenElfNotePhys32Entry = 18;
 inline constexpr std::uint64_t kMinLoadAddress = 1ull << 20;
 inline constexpr std::size_t kMaxProgramHeaders = 64;
+// The project's own note (owner "VMI64"): the least guest RAM the kernel runs in, 8 bytes.
+// The VMM refuses a smaller --mem before boot instead of letting the kernel run out later.
+inline constexpr char kVmiNoteOwner[] = "VMI64";
+inline constexpr std::uint32_t kVmiNoteMinMemory = 1;
 
 struct LoadSegment {
     std::uint64_t file_offset;
@@ -25,7 +29,11 @@ struct LoadSegment {
 struct PvhImage {
     std::uint32_t entry; // 32-bit physical entry point
     std::vector<LoadSegment> segments;
+    std::uint64_t min_memory = 0; // from the VMI64 note; 0 when absent
 };
+
+// Guest RAM the image needs: its highest loaded byte, or what its note declares if more.
+std::uint64_t memory_needed(const PvhImage& image);
 
 // Validates the whole image structurally; touches nothing outside `file`.
 Result<PvhImage> parse_pvh_elf(std::span<const std::uint8_t> file);

@@ -70,20 +70,20 @@ Result<void> enter_pvh_state(Vcpu& vcpu, GuestMemory& memory, std::uint32_t entr
 
 void print_registers(std::FILE* out, const kvm_regs& r, const kvm_sregs& s) {
     auto q = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
-    std::fprintf(out, "  rip %016llx rsp %016llx rflags %016llx\n", q(r.rip), q(r.rsp),
+    std::fprintf(out, "vmm:   rip %016llx rsp %016llx rflags %016llx\n", q(r.rip), q(r.rsp),
                  q(r.rflags));
-    std::fprintf(out, "  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n", q(r.rax), q(r.rbx),
-                 q(r.rcx), q(r.rdx));
-    std::fprintf(out, "  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n", q(r.rsi), q(r.rdi),
-                 q(r.rbp), q(r.r8));
-    std::fprintf(out, "  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n", q(r.r9), q(r.r10),
+    std::fprintf(out, "vmm:   rax %016llx rbx %016llx rcx %016llx rdx %016llx\n", q(r.rax),
+                 q(r.rbx), q(r.rcx), q(r.rdx));
+    std::fprintf(out, "vmm:   rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n", q(r.rsi),
+                 q(r.rdi), q(r.rbp), q(r.r8));
+    std::fprintf(out, "vmm:   r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n", q(r.r9), q(r.r10),
                  q(r.r11), q(r.r12));
-    std::fprintf(out, "  r13 %016llx r14 %016llx r15 %016llx\n", q(r.r13), q(r.r14), q(r.r15));
-    std::fprintf(out, "  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n", q(s.cr0),
-                 q(s.cr2), q(s.cr3), q(s.cr4), q(s.efer));
-    std::fprintf(out, "  cs %04x (base %llx, %s) ss %04x gdt %llx/%x idt %llx/%x\n", s.cs.selector,
-                 q(s.cs.base), s.cs.l ? "64-bit" : (s.cs.db ? "32-bit" : "16-bit"), s.ss.selector,
-                 q(s.gdt.base), s.gdt.limit, q(s.idt.base), s.idt.limit);
+    std::fprintf(out, "vmm:   r13 %016llx r14 %016llx r15 %016llx\n", q(r.r13), q(r.r14), q(r.r15));
+    std::fprintf(out, "vmm:   cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n",
+                 q(s.cr0), q(s.cr2), q(s.cr3), q(s.cr4), q(s.efer));
+    std::fprintf(out, "vmm:   cs %04x (base %llx, %s) ss %04x gdt %llx/%x idt %llx/%x\n",
+                 s.cs.selector, q(s.cs.base), s.cs.l ? "64-bit" : (s.cs.db ? "32-bit" : "16-bit"),
+                 s.ss.selector, q(s.gdt.base), s.gdt.limit, q(s.idt.base), s.idt.limit);
 }
 
 } // namespace vmm

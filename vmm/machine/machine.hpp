@@ -9,10 +9,12 @@
 #include "hypercall/hypercall_device.hpp"
 #include "kvm/kvm.hpp"
 #include "machine/exit_stats.hpp"
+#include "machine/stop_reason.hpp"
 #include "memory/guest_memory.hpp"
 #include "support/result.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -37,27 +39,27 @@ struct MachineConfig {
     Uart16550::Sink console;       // receives every byte the guest sends to COM1
     std::vector<std::uint8_t> rom; // ROM image for the option-ROM window; empty: none
     CpuidCache cpuid_cache = CpuidCache::Auto;
-};
-
-enum class StopReason {
-    DebugExit,     // the guest wrote its status to the debug-exit port or shut down via the ROM
-    Reboot,        // the guest asked for a reboot, which the VMM does not perform
-    Halted,        // HLT that nothing can end: interrupts disabled, or no source armed
-    Shutdown,      // triple fault or other shutdown condition
-    Timeout,       // --timeout elapsed
-    UnhandledExit, // an exit the VMM does not model (entry failure, emulation error, ...)
+    // Asked after every port I/O exit, the only way the guest writes to the console: a reason
+    // to stop (output failed, a limit reached), or nothing.
+    std::function<std::optional<StopRequest>()> console_check;
 };
 
 struct RunOutcome {
     StopReason reason;
-    std::uint32_t status = 0; // guest status for DebugExit
+    std::uint32_t status = 0; // guest status for DebugExit, signal number for Signal
     std::string detail;       // one line for anything but DebugExit
     kvm_regs regs{};
     kvm_sregs sregs{};
 };
 
+// Not copyable or movable: its devices hold references to its own memory and vCPU.
 class Machine {
   public:
+    Machine(const Machine&) = delete;
+    Machine& operator=(const Machine&) = delete;
+    Machine(Machine&&) = delete;
+    Machine& operator=(Machine&&) = delete;
+
     // Loads the kernel image (already read into memory) and prepares the vCPU at its PVH entry.
     static Result<std::unique_ptr<Machine>>
     create(const Kvm& kvm, std::span<const std::uint8_t> kernel, MachineConfig config);
@@ -72,12 +74,13 @@ class Machine {
 
   private:
     Machine(Vm vm, GuestMemory memory, Vcpu vcpu, MachineConfig config);
+    Result<void> attach_devices();
     Result<void> install_rom(const std::vector<kvm_cpuid_entry2>& cpuid);
     Result<RunOutcome> stop(StopReason reason, std::string detail);
     Result<bool> can_wake() const;
     Result<std::optional<RunOutcome>> check_halted();
-    void handle_io(kvm_run& run);
-    void handle_mmio(kvm_run& run);
+    // What ends the run after an exit the devices handled, or nothing.
+    std::optional<RunOutcome> device_stop();
 
     Vm vm_;
     GuestMemory memory_;

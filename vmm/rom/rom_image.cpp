@@ -9,9 +9,23 @@
 namespace vmm {
 
 Result<std::vector<std::uint8_t>> read_rom_file(const std::string& path) {
-    auto bytes = TRY(read_input_file(path, "ROM", VMI_ROM_SCAN_END - VMI_ROM_SCAN_START,
-                                     "the 128 KiB option-ROM window"));
-    if (bytes.empty()) return make_error(ErrorKind::BadImage, "ROM '" + path + "' is empty");
+    static constexpr std::uint8_t kMagic[] = {VMI_ROM_SIGNATURE_0, VMI_ROM_SIGNATURE_1};
+    const InputRules rules{"ROM",
+                           VMI_ROM_SCAN_END - VMI_ROM_SCAN_START,
+                           "the 128 KiB option-ROM window",
+                           ErrorKind::BadRom,
+                           kMagic,
+                           "is not an option-ROM image (no 0x55 0xAA signature)"};
+    auto bytes = TRY(read_input_file(path, rules));
+    const std::string name = "ROM '" + path + "'";
+    if (bytes.size() < 3) return make_error(ErrorKind::BadRom, name + " is truncated");
+    const std::uint64_t declared = std::uint64_t{bytes[2]} * VMI_ROM_UNIT;
+    if (declared == 0)
+        return make_error(ErrorKind::BadRom, name + " declares a length of 0 (byte 2)");
+    if (declared > bytes.size())
+        return make_error(ErrorKind::BadRom, name + " declares " + std::to_string(declared) +
+                                                 " bytes but the file has " +
+                                                 std::to_string(bytes.size()));
     return bytes;
 }
 

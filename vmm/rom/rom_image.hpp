@@ -1,6 +1,7 @@
 // The ROM the VMM offers: read from a file, copied into the option-ROM window, its data area
-// filled (docs/spec.md §3.4). The image is not validated beyond what filling needs: judging it
-// is the guest's job, and broken images must reach the guest unchanged to be tested.
+// filled (docs/spec.md §3.4). The VMM checks only the option-ROM container (signature, declared
+// length, the 128 KiB window), so a file that is no ROM at all never boots; the VMI header
+// inside is the guest's to judge, and broken headers reach it unchanged to be tested.
 #pragma once
 
 #include "support/result.hpp"
@@ -21,6 +22,8 @@ struct RomFacts {
     std::vector<vmi_cpuid_answer> cpuid;
 };
 
+// Fails with ErrorKind::BadRom unless the file starts 0x55 0xAA and holds the length it
+// declares in 512-byte units.
 Result<std::vector<std::uint8_t>> read_rom_file(const std::string& path);
 
 // Places `image` at the start of `window` (zero-filling the rest) and fills its data area if

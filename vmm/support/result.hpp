@@ -1,4 +1,5 @@
-// Result type and TRY macro for host code (docs/design.md §7, "Errors").
+// Result type and TRY macro for host code (docs/design.md §7, "Errors"): one [[nodiscard]]
+// result, errors by category.
 #pragma once
 
 #include <string>
@@ -11,7 +12,8 @@ namespace vmm {
 enum class ErrorKind {
     Usage,       // bad flags or values on the command line
     NoInput,     // a file could not be opened or read
-    BadImage,    // a kernel or ROM image is malformed
+    BadImage,    // a kernel image is malformed
+    BadRom,      // a ROM image is malformed or too large
     Unavailable, // /dev/kvm or a needed KVM capability is missing
     System,      // an ioctl, mmap or other OS call failed
     GuestAccess, // a guest-physical range lies outside guest memory
