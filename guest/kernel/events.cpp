@@ -17,7 +17,6 @@ constexpr unsigned kPageFault = 14;
 // (SDM vol. 3A, "Spurious Interrupt").
 constexpr unsigned kSpuriousVector = 0xff;
 constexpr uint64_t kEnosys = 38;
-constexpr uint32_t kUnexpectedExceptionStatus = 3;
 
 TrapHandler g_exception[kExceptions];
 TrapHandler g_interrupt[kVectors - kExceptions];
@@ -32,8 +31,9 @@ vmi_trap_frame* unexpected_exception(vmi_trap_frame* frame) {
     print("kernel: unexpected exception %lu, error %lx, at rip %lx (cs %lx)\n", frame->vector,
           frame->error_code, frame->rip, frame->cs);
     if (frame->vector == kPageFault) print("kernel: fault address %lx\n", vmi::get_cr2());
+    print_frame(frame);
     flush();
-    vmi::shutdown(kUnexpectedExceptionStatus);
+    vmi::shutdown(kKernelFaultStatus);
 }
 
 vmi_trap_frame* on_exception(vmi_trap_frame* frame) {
@@ -77,6 +77,15 @@ void* map_device(uint64_t phys, uint64_t bytes) {
 }
 
 } // namespace
+
+void print_frame(const vmi_trap_frame* f) {
+    print("kernel: rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    print("kernel: rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
+    print("kernel: r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10, f->r11);
+    print("kernel: r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13, f->r14, f->r15);
+    print("kernel: rip %016lx cs %lx rflags %lx ss %lx error %lx\n", f->rip, f->cs, f->rflags,
+          f->ss, f->error_code);
+}
 
 uint32_t init_events() {
     vmi::set_device_mapper(map_device);

@@ -24,4 +24,9 @@ void set_exception_handler(unsigned vector, TrapHandler fn); // 0-31
 void set_interrupt_handler(unsigned vector, TrapHandler fn); // 32-255
 void set_syscall_handler(TrapHandler fn);
 
+// The machine's exit status when the kernel itself faults.
+inline constexpr uint32_t kKernelFaultStatus = 3;
+// Prints a frame's registers, for reports of a kernel fault.
+void print_frame(const vmi_trap_frame* frame);
+
 } // namespace kernel

@@ -75,6 +75,22 @@ uint64_t parse_u64(const char* s) {
     return v;
 }
 
+// run=fault:kernel-frame: the kernel resumes a kernel-mode frame whose stack maps nothing, as a
+// kernel bug would. Natively or deprivileged, this must end in the kernel's fault report and
+// kKernelFaultStatus, not a hang (tests/kernel).
+[[noreturn]] void resume_bad_kernel_frame() {
+    print("kernel: resuming a kernel frame with an unmapped stack\n");
+    flush();
+    vmi_trap_frame f{};
+    f.rip = reinterpret_cast<uint64_t>(&finish);
+    f.cs = VMI_SEL_KERNEL_CODE;
+    f.rflags = 2;
+    f.rsp = 0xffffffff7fff0000ull; // below the kernel window: never mapped
+    f.ss = VMI_SEL_KERNEL_DATA;
+    f.rdi = 0;
+    vmi::return_to_interrupted(&f);
+}
+
 void print_facts(const vmi::Report& r) {
     print("kernel: %u call sites, %u patched\n", r.sites, r.sites_patched);
     const uint64_t hz = vmi::get_cycle_frequency();
@@ -119,6 +135,7 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
         print_facts(report);
         finish(0);
     }
+    if (list_contains(run, "fault:kernel-frame")) resume_bad_kernel_frame();
     if (run[0] == 't' && list_contains(run, "tests")) {
         g_kernel_failures = run_selftests(report);
         start_processes("tests");

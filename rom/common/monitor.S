@@ -26,6 +26,7 @@
 #define USLOT_UR AT(MON_SLOT)          /* the user slot, as the user root maps it */
 #define USLOT_KR AT(MON_SLOT + 0x1000) /* the same memory, as the kernel root maps it */
 #define TSS_K_RSP0 AT(MON_TSS_K + 4) /* the kernel root's TSS.RSP0 */
+#define KSLOT AT(MON_SLOT)
 
 #define PENDING_VECTOR 0x1ff /* slot vector meaning "deliver a deferred interrupt" */
 #define PTE_PRESENT 1
@@ -387,6 +388,9 @@ dispatch_user:
 dispatch_kernel:
     mov TSS_K_RSP0(%rip), %rsp
     mov %rax, VAR(V_SCRATCH)(%rip)
+    lea KSLOT(%rip), %rax
+    cmp %rax, %rsp
+    jne monitor_fault
     mov SLOT_RSP(%rsp), %rax
     sub $VMI_FRAME_SIZE, %rax
     and $-16, %rax
@@ -565,6 +569,25 @@ gp_next2:
     lea 2(%rsi), %rax
 1:  mov %rax, VMI_FRAME_RIP(%rdi)
     jmp resume
+
+/* An event of the kernel while the dispatcher was still copying the slot of another: a fault
+ * in the monitor's own CPL3 path (e.g. a kernel stack pointer that maps nothing), which no
+ * handler can be given. Stop with a triple fault, which the hypervisor reports with the
+ * registers: rax the vector, rbx the rip, rcx the cs, rdx the rsp of this last event. */
+monitor_fault:
+    mov SLOT_VECTOR(%rsp), %rax
+    mov SLOT_RIP(%rsp), %rbx
+    mov SLOT_CS(%rsp), %rcx
+    mov SLOT_RSP(%rsp), %rdx
+    lea mon_fault(%rip), %r11
+    int3
+mon_fault:
+    lidt null_idtr(%rip)
+    ud2
+    .balign 8
+null_idtr:
+    .word 0
+    .quad 0
 
 /* rdi = rsp = a complete frame; calls the handler for its vector and resumes its answer. */
 deliver:

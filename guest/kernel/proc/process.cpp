@@ -134,8 +134,9 @@ vmi_trap_frame* on_exception(vmi_trap_frame* f) {
     if ((f->cs & 3) != 3 || !g_current) {
         print("kernel: exception %lu at rip 0x%lx in kernel mode (cr2 0x%lx)\n", f->vector, f->rip,
               vmi::get_cr2());
+        print_frame(f);
         flush();
-        vmi::shutdown(3);
+        vmi::shutdown(kKernelFaultStatus);
     }
     if (f->vector == 14) {
         const uint64_t address = vmi::get_cr2();
