@@ -977,7 +977,6 @@ d_get_features:
     jne 1f
     mov VAR(V_ROM_VIRT)(%rip), %rax
     mov VMI_HDR_FEATURES(%rax), %rax
-    or $VMI_FEATURE_DEPRIVILEGED, %rax
 1:  ret
 
 /* ---- the local APIC and the alarm: x2APIC with TSC-deadline mode ------------------------- */

@@ -13,10 +13,12 @@
  * allows it (ABI 1.2), runs the kernel at CPL3 (docs/monitor.md). */
 #ifdef VMI_ROM_DEPRIVILEGED
 #define ROM_NAME "vmi-vmm-deprivileged"
+#define ROM_CAN_DEPRIVILEGE VMI_FEATURE_DEPRIVILEGED
 #define ROM_STATE_SIZE MON_STATE_SIZE
 #include "../common/monitor_layout.h"
 #else
 #define ROM_NAME "vmi-vmm"
+#define ROM_CAN_DEPRIVILEGE 0
 #define ROM_STATE_SIZE 0
 #endif
 
@@ -51,7 +53,7 @@ rom_start:
     .word VMI_ABI_MAJOR, VMI_ABI_MINOR
     .long VMI_ROM_HEADER_SIZE
     .long 40                         /* max_stack_bytes: return address + four pushes */
-    .quad ROM_FEATURES
+    .quad ROM_FEATURES | ROM_CAN_DEPRIVILEGE
     .long call_table - rom_start
     .long VMI_CALL_COUNT
     .long rom_init - rom_start
@@ -243,8 +245,10 @@ rom_reboot:
     hlt
     jmp 1b
 
+/* Bound directly, the kernel does not run deprivileged whatever the header offers. */
 rom_get_features:
     mov rom_start + VMI_HDR_FEATURES(%rip), %rax
+    and $~VMI_FEATURE_DEPRIVILEGED, %rax
     cmpl $0, data_area + VMI_DATA_CPUID_COUNT(%rip)
     je 1f
     or $VMI_FEATURE_CPUID_CACHE, %rax

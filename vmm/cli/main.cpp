@@ -2,6 +2,7 @@
 #include "cli/console_output.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/run_options.hpp"
+#include "kvm/host_cpu.hpp"
 #include "kvm/kvm.hpp"
 #include "loader/pvh_elf.hpp"
 #include "machine/cpu_state.hpp"
@@ -45,6 +46,12 @@ std::string bundled(const char* name) {
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (ec) return name;
     return (self.parent_path() / name).string();
+}
+
+// The bundled ROM offered without --rom: where KVM emulates guest kernel mode (no VT-x/SVM) the
+// one that runs the kernel at CPL3 (docs/monitor.md), elsewhere the direct one.
+const char* default_rom() {
+    return vmm::host_virtualization_extension() == "none" ? "vmm-deprivileged.rom" : "vmm.rom";
 }
 
 // Larger than any kernel this VMM can load into its at most 3 GiB of guest memory.
@@ -131,7 +138,7 @@ int cmd_run(const std::vector<std::string_view>& args) {
 
     std::vector<std::uint8_t> rom;
     if (!opt.no_rom) {
-        auto rom_image = vmm::read_rom_file(opt.rom.value_or(bundled("vmm.rom")));
+        auto rom_image = vmm::read_rom_file(opt.rom.value_or(bundled(default_rom())));
         if (!rom_image) {
             auto e = rom_image.take_error();
             if (!opt.rom) e.message += " (pass --rom FILE or --no-rom)";

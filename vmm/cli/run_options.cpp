@@ -10,13 +10,16 @@ const char* const kRunUsage =
     R"(usage: vmi run [KERNEL] [options]
 
 Boot a PVH ELF kernel on KVM. Without KERNEL, boots the bundled kernel.elf next to vmi.
-The VMI ROM (by default the bundled vmm.rom next to vmi) is mapped read-only at 0xC0000.
+The VMI ROM is mapped read-only at 0xC0000. By default vmi offers one of the two bundled next
+to it: vmm-deprivileged.rom, which runs the kernel at CPL3 under a small monitor, on hosts
+without VT-x/SVM (where KVM emulates guest kernel mode), else vmm.rom, which binds directly.
 
 options:
   --rom FILE        offer this VMI ROM image instead of the bundled one
   --no-rom          offer no ROM: a VMI kernel runs its native code paths
-  --cpuid-cache M   ROM answers static CPUID leaves without an exit: auto (only on
-                    hosts with VT-x/SVM, where that is faster), on, off
+  --cpuid-cache M   ROM answers static CPUID leaves without an exit: auto (on hosts with
+                    VT-x/SVM or for a ROM that runs the kernel at CPL3, where that is
+                    faster), on, off
   --mem SIZE        guest RAM, e.g. 64M, 1G (default 128M; 2M..3G, multiple of 4K,
                     and at least what the kernel image needs)
   --cmdline STR     kernel command line (at most 4095 bytes)

@@ -112,9 +112,12 @@ Result<void> Machine::install_rom(const std::vector<kvm_cpuid_entry2>& cpuid) {
     RomFacts facts;
     facts.cycle_hz = std::uint64_t{vcpu_.tsc_khz()} * 1000;
     facts.memory_bytes = memory_.size();
+    // Auto: where the ROM's lookup beats an exit, that is with VT-x/SVM or a ROM that runs the
+    // kernel at CPL3 (docs/rom-vmm.md).
     const bool cache =
         config_.cpuid_cache == CpuidCache::On ||
-        (config_.cpuid_cache == CpuidCache::Auto && host_virtualization_extension() != "none");
+        (config_.cpuid_cache == CpuidCache::Auto &&
+         (host_virtualization_extension() != "none" || rom_offers_deprivileged(config_.rom)));
     if (cache) facts.cpuid = rom_cpuid_answers(cpuid);
     // Pair a guest TSC reading with the host's wall clock; the gap between them is one ioctl.
     facts.boot_cycles = TRY(vcpu_.get_msr(kMsrTsc));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <vmi/features.h>
 
 namespace vmm {
 
@@ -42,6 +43,13 @@ void wallclock_scale(std::uint64_t cycle_hz, std::uint32_t& mul, std::uint32_t& 
             return;
         }
     }
+}
+
+bool rom_offers_deprivileged(std::span<const std::uint8_t> image) {
+    if (image.size() < sizeof(vmi_rom_header)) return false;
+    vmi_rom_header header;
+    std::memcpy(&header, image.data(), sizeof header);
+    return header.vmi_signature == VMI_SIGNATURE && (header.features & VMI_FEATURE_DEPRIVILEGED);
 }
 
 std::string install_rom(std::span<std::uint8_t> window, std::span<const std::uint8_t> image,

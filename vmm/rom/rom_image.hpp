@@ -32,6 +32,10 @@ Result<std::vector<std::uint8_t>> read_rom_file(const std::string& path);
 std::string install_rom(std::span<std::uint8_t> window, std::span<const std::uint8_t> image,
                         const RomFacts& facts);
 
+// Whether the image's header offers VMI_FEATURE_DEPRIVILEGED: the ROM then runs the kernel at
+// CPL3, where the ROM's CPUID answers cost far less than a CPUID in its monitor.
+bool rom_offers_deprivileged(std::span<const std::uint8_t> image);
+
 // ns = cycles * mul >> shift with mul < 2^32, as the ROM computes it.
 void wallclock_scale(std::uint64_t cycle_hz, std::uint32_t& mul, std::uint32_t& shift);
 
