@@ -71,8 +71,8 @@ class Env:
         kernel = os.path.join(paths["bin"], self.kernel)
         if self.monitor == "vmi":
             argv = [paths["vmi"], "run", kernel, "--mem", f"{mem_mib}M"]
-            if not self.rom:
-                argv.append("--no-rom")
+            # Named, not vmi's default: that depends on the host (VT-x/SVM or not).
+            argv += ["--rom", os.path.join(paths["bin"], "vmm.rom")] if self.rom else ["--no-rom"]
             if stats:
                 argv.append("--stats")
             return argv + ["--cmdline", cmdline]

@@ -19,6 +19,7 @@
  * the supervisor. Each root sees its own IDT and TSS at the same address, so the IDT in force
  * says where an event came from without a single test. */
 
+#include "cpuid_answers.h"
 #include "monitor_layout.h"
 
 #define VAR(v) (monitor_payload + MON_VARS + (v))
@@ -854,36 +855,24 @@ d_update_pte:
 1:  mov %rsi, (%rdi)
     ret
 
-d_get_cr0:
+/* A control register: the CPU's while the kernel still runs at CPL0, then the monitor's copy
+ * (CR2 of the last page fault, the kernel's root, what the kernel last wrote to CR0/CR4). */
+.macro control_register_read name, cr, var
+\name:
     cmpb $0, VAR(V_DEPRIV)(%rip)
     jne 1f
-    mov %cr0, %rax
+    mov \cr, %rax
     ret
-1:  mov VAR(V_CR0)(%rip), %rax
+1:  mov VAR(\var)(%rip), %rax
     ret
-d_get_cr2:
-    cmpb $0, VAR(V_DEPRIV)(%rip)
-    jne 1f
-    mov %cr2, %rax
-    ret
-1:  mov VAR(V_CR2)(%rip), %rax
-    ret
+.endm
+    control_register_read d_get_cr0, %cr0, V_CR0
+    control_register_read d_get_cr2, %cr2, V_CR2
+    control_register_read d_get_cr3, %cr3, V_KCR3
+    control_register_read d_get_cr4, %cr4, V_CR4
+
 d_set_cr2:
     mov %rdi, VAR(V_CR2)(%rip)
-    ret
-d_get_cr3:
-    cmpb $0, VAR(V_DEPRIV)(%rip)
-    jne 1f
-    mov %cr3, %rax
-    ret
-1:  mov VAR(V_KCR3)(%rip), %rax
-    ret
-d_get_cr4:
-    cmpb $0, VAR(V_DEPRIV)(%rip)
-    jne 1f
-    mov %cr4, %rax
-    ret
-1:  mov VAR(V_CR4)(%rip), %rax
     ret
 
 d_set_cr0:
@@ -943,25 +932,14 @@ d_cpuid:
     mov VAR(V_ROM_VIRT)(%rip), %rsi
     add $(data_area - rom_start), %rsi
     cmpl $VMI_DATA_MAGIC, VMI_DATA_MAGIC_OFF(%rsi)
-    jne 3f
+    jne 5f
     mov VMI_DATA_CPUID_COUNT(%rsi), %edi
     add $VMI_DATA_CPUID, %rsi
-1:  test %edi, %edi
-    jz 3f
-    cmp (%rsi), %eax
-    jne 2f
-    cmp 4(%rsi), %ecx
-    je 4f
-2:  add $VMI_CPUID_ANSWER_SIZE, %rsi
-    dec %edi
-    jmp 1b
-3:  pop %rdi
+    cpuid_find %rsi, %edi, 4f
+5:  pop %rdi
     pop %rsi
     jmp p_cpuid
-4:  mov 8(%rsi), %eax
-    mov 12(%rsi), %ebx
-    mov 16(%rsi), %ecx
-    mov 20(%rsi), %edx
+4:  cpuid_load %rsi
     pop %rdi
     pop %rsi
     ret

@@ -7,6 +7,7 @@
 
 #include <vmi/vmi.h>
 #include "hypercall_ports.h"
+#include "../common/cpuid_answers.h"
 
 /* Built twice: vmm.rom binds the kernel's calls directly; with VMI_ROM_DEPRIVILEGED,
  * vmm-deprivileged.rom also carries the monitor (rom/common/monitor.S) and, for a kernel that
@@ -131,22 +132,11 @@ rom_cpuid:
     push %rsi
     lea data_area + VMI_DATA_CPUID(%rip), %rsi
     mov data_area + VMI_DATA_CPUID_COUNT(%rip), %ebx
-1:  test %ebx, %ebx
-    jz 3f
-    cmp (%rsi), %eax
-    jne 2f
-    cmp 4(%rsi), %ecx
-    je 4f
-2:  add $VMI_CPUID_ANSWER_SIZE, %rsi
-    dec %ebx
-    jmp 1b
-3:  pop %rsi
+    cpuid_find %rsi, %ebx, 4f
+    pop %rsi
     cpuid
     ret
-4:  mov 8(%rsi), %eax
-    mov 12(%rsi), %ebx
-    mov 16(%rsi), %ecx
-    mov 20(%rsi), %edx
+4:  cpuid_load %rsi
     pop %rsi
     ret
 
@@ -330,23 +320,21 @@ deprivileged_types:
     .set stype_get_wallclock_time, VMI_RELOC_NATIVE
     .set stype_shutdown, VMI_RELOC_NATIVE
     .set stype_reboot, VMI_RELOC_NATIVE
-standalone_types:
-#define X(number, NAME, name, sig) .ifdef stype_##name; .byte stype_##name; .else; \
-    .ifdef dtype_##name; .byte dtype_##name; .else; \
+/* One byte per call: stype_ if set, else as deprivileged_types; gas sees the .set lines above
+ * the table only, which is what tells the two standalone tables apart. */
+#define STANDALONE_TYPE(number, NAME, name, sig) .ifdef stype_##name; .byte stype_##name; \
+    .else; .ifdef dtype_##name; .byte dtype_##name; .else; \
     .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; .endif; .endif; .endif;
-    VMI_CALLS(X)
-#undef X
+standalone_types:
+    VMI_CALLS(STANDALONE_TYPE)
     .set stype_apic_read, VMI_RELOC_NATIVE
     .set stype_apic_write, VMI_RELOC_NATIVE
     .set stype_apic_eoi, VMI_RELOC_NATIVE
     .set stype_set_alarm, VMI_RELOC_NATIVE
     .set stype_cancel_alarm, VMI_RELOC_NATIVE
 standalone_xapic_types:
-#define X(number, NAME, name, sig) .ifdef stype_##name; .byte stype_##name; .else; \
-    .ifdef dtype_##name; .byte dtype_##name; .else; \
-    .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; .endif; .endif; .endif;
-    VMI_CALLS(X)
-#undef X
+    VMI_CALLS(STANDALONE_TYPE)
+#undef STANDALONE_TYPE
 
     .balign 4
 state_table:
