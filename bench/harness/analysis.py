@@ -20,6 +20,13 @@ LAYER_LIMIT = 1.01       # native overhead of the VMI layer <= 1 %
 ENTRY_RATIO_MIN = 5.0    # our start-to-entry >= 5x faster than QEMU microvm
 RSS_LIMIT_KIB = 2048     # VMM overhead <= 2 MiB RSS
 PIO_LIMIT = 0.05         # Machine::run() adds <= 5 % to a port-I/O round trip
+# Issue 8's targets for the deprivileged ROM on this host: no-ROM / deprivileged at least...
+DEPRIV_GAIN = {"syscall": 4, "pagefault": 8, "forkwait": 15, "ctxsw": 5, "trap": 5, "div0": 5}
+# ... within 1.5x of the skeleton monitor's cycles per operation (docs/testbed.md) ...
+DEPRIV_SKELETON = {"syscall": 56_000, "pagefault": 132_000}
+SKELETON_FACTOR = 1.5
+# ... and no worse than the direct ROM.
+DEPRIV_NO_WORSE = ["console", "wallclock", "callret"]
 
 
 def per_op(result):
@@ -251,6 +258,32 @@ def _targets(data, a):
             per[name] = "not resolved"
     t["layer_icount"] = {"target": "native overhead of the VMI layer <= 1 % (instructions, "
                          "QEMU TCG icount)", "per_benchmark": per, "verdict": _overall(per)}
+    gain, skel, worse = {}, {}, {}
+    for name, limit in DEPRIV_GAIN.items():
+        r = a["ratios"]["depriv_over_norom"].get(name)
+        if r:  # gain = 1 / ratio: its interval is the ratio's, inverted
+            g = {"n": r["n"], "median": 1 / r["median"], "ci_low": 1 / r["ci_high"],
+                 "ci_high": 1 / r["ci_low"]} if r["ci_low"] > 0 else None
+            gain[name] = {"target": f"deprivileged: {name} >= {limit}x faster than no-ROM",
+                          "figure": f"no-ROM / deprivileged {_fmt_ci(g)}" if g else "–",
+                          "verdict": stats.verdict_at_least(g, limit)}
+    for name, cycles in DEPRIV_SKELETON.items():
+        s = a["per_op"].get(name, {}).get("depriv")
+        if s:
+            limit = SKELETON_FACTOR * cycles
+            skel[name] = {"target": f"deprivileged: {name} within {SKELETON_FACTOR}x of the "
+                          f"skeleton's {cycles:,} cycles (<= {limit:,.0f})",
+                          "figure": f"{_fmt_ci(s, '{:,.0f}')} cycles/op",
+                          "verdict": stats.verdict_at_most(s, limit)}
+    for name in DEPRIV_NO_WORSE:
+        r = a["ratios"]["depriv_over_rom"].get(name)
+        if r:
+            worse[name] = {"target": f"deprivileged: {name} no worse than the direct ROM",
+                           "figure": f"deprivileged / ROM {_fmt_ci(r)}",
+                           "verdict": stats.verdict_at_most(r, 1.0)}
+    t["depriv_gain"] = {"per_benchmark": gain}
+    t["depriv_skeleton"] = {"per_benchmark": skel}
+    t["depriv_no_worse"] = {"per_benchmark": worse}
     vmm = data.get("vmm") or {}
     entry = vmm.get("start_to_entry")
     t["start_to_entry"] = {
@@ -270,6 +303,13 @@ def _targets(data, a):
         t["rss"]["anonymous_verdict"] = stats.verdict_at_most(mem["vmi"]["overhead_anon_kib"],
                                                               RSS_LIMIT_KIB)
     return t
+
+
+def _fmt_ci(s, fmt="{:.3g}"):
+    if s["n"] < 2:
+        return fmt.format(s["median"]) + " (n=1)"
+    return (f"{fmt.format(s['median'])} [{fmt.format(s['ci_low'])}, "
+            f"{fmt.format(s['ci_high'])}]")
 
 
 def _overall(per):
