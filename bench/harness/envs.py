@@ -38,7 +38,7 @@ KERNEL_LEVEL = {"console", "cpuid_static", "cpuid_dynamic", "cycle_frequency", "
 # crossover sweep: whole runs timed by the harness, a boot with one operation subtracted.
 WALL_ENVS = ["depriv", "norom", "qemu-tcg"]
 CROSSOVER_ENVS = ["depriv", "norom", "qemu-tcg"]
-CROSSOVER_WORK = [0, 1000, 10_000, 100_000, 1_000_000]
+CROSSOVER_WORK = [0, 1000, 10_000, 100_000, 200_000, 500_000, 1_000_000]
 
 
 def crossover_name(work):

@@ -270,8 +270,8 @@ def brief(data):
     return "\n".join(out)
 
 
-HEADLINE_COLS = [("depriv", "deprivileged"), ("rom", "ROM"), ("norom", "no-ROM"), ("native", "pure-native"),
-                 ("qemu-kvm", "QEMU KVM"), ("qemu-tcg", "QEMU TCG*"), ("icount", "icount†"),
+HEADLINE_COLS = [("depriv", "deprivileged"), ("rom", "ROM"), ("norom", "no-ROM"),
+                 ("native", "pure-native"), ("qemu-kvm", "QEMU KVM"), ("qemu-tcg", "QEMU TCG*"), ("icount", "icount†"),
                  ("icount-native", "icount pure-native†")]
 HEADLINE_RATIOS = [("depriv_over_norom", "depriv", "norom", "depriv / no-ROM"),
                    ("depriv_over_rom", "depriv", "rom", "depriv / ROM"),
@@ -514,7 +514,8 @@ def depriv_section(data, names):
         d = a["per_op"][n].get("depriv")
         rom, nor = a["per_op"][n].get("rom"), a["per_op"][n].get("norom")
         ent = (a.get("monitor_entries", {}).get(n) or {}).get("depriv")
-        per_entry = (d["median"] / ent["median"]) if d and ent and ent["median"] > 0 else None
+        per_entry = (d["median"] / ent["median"]) if d and ent and ent["median"] >= 1e-4 \
+            else None
         rows.append([n, _cyc(d["median"]) if d else "–", _cyc(rom["median"]) if rom else "–",
                      _cyc(nor["median"]) if nor else "–",
                      _ci(r["depriv_over_norom"].get(n)), _ratio(m["depriv_over_norom"].get(n)),
@@ -529,8 +530,9 @@ def depriv_section(data, names):
                "Monitor entries per operation: the `monitor_entries` of each result (the ROM's "
                "count over the measured loop, and for user-level benchmarks the setup and the "
                "report call) over its iterations, median over repetitions; 0 with the direct "
-               "ROM and natively. The last column divides the two medians: the cycles of one "
-               "operation per monitor entry it made.")
+               "ROM and natively. The last column divides the two medians (where there is at least "
+               "one entry per 10,000 operations): the cycles of one operation per monitor "
+               "entry it made.")
     return "\n".join(out)
 
 
