@@ -271,8 +271,8 @@ def brief(data):
 
 
 HEADLINE_COLS = [("depriv", "deprivileged"), ("rom", "ROM"), ("norom", "no-ROM"),
-                 ("native", "pure-native"), ("qemu-kvm", "QEMU KVM"), ("qemu-tcg", "QEMU TCG*"), ("icount", "icount†"),
-                 ("icount-native", "icount pure-native†")]
+                 ("native", "pure-native"), ("qemu-kvm", "QEMU KVM"), ("qemu-tcg", "QEMU TCG*"),
+                 ("icount", "icount†"), ("icount-native", "icount pure-native†")]
 HEADLINE_RATIOS = [("depriv_over_norom", "depriv", "norom", "depriv / no-ROM"),
                    ("depriv_over_rom", "depriv", "rom", "depriv / ROM"),
                    ("rom_over_norom", "rom", "norom", "ROM / no-ROM"),
