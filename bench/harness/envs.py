@@ -41,6 +41,11 @@ CROSSOVER_ENVS = ["depriv", "norom", "qemu-tcg"]
 CROSSOVER_WORK = [0, 1000, 10_000, 100_000, 200_000, 500_000, 1_000_000]
 
 
+# Operations per reported iteration, where they differ: ctxsw reports cycles per switch over
+# n iterations of its loop, each of which is two switches (guest/user/ubench.cpp).
+OPS_PER_ITERATION = {"ctxsw": 2}
+
+
 def crossover_name(work):
     return f"crossover_{work}"
 

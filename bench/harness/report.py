@@ -157,8 +157,8 @@ def render(data, chart_dir, charts, json_name, level=1):
       "ROM / no-ROM: what the direct ROM gains; VMI / native: "
       "the VMI-fied kernel on its native paths against the build with no VMI sites (the "
       "layer's own cost), in host cycles under our VMM (noisy) and in instructions (icount); "
-      "ours / QEMU: our VMM with its ROM against QEMU/KVM with the same kernel. 95 % intervals "
-      "are in the ratio table below.")
+      "ours / QEMU: our VMM with its direct ROM against QEMU/KVM with the same kernel. "
+      "95 % intervals are in the ratio table below.")
     w("")
 
     if any(a["per_op"][n].get("depriv") for n in names):
@@ -497,10 +497,8 @@ def _us(v):
     if v is None:
         return "–"
     us = v * 1e6
-    if us < 0:
-        return f"{us:.3g}"
     if us < 1:
-        return f"{us:.3f}"
+        return f"{us:.3g}"
     if us < 100:
         return f"{us:.2f}"
     return f"{us:,.0f}"
@@ -562,7 +560,7 @@ def wall_section(data):
     head = (["benchmark"] + [f"{t} µs/op" for _, t in cols]
             + [f"{t} µs/op (TSC)" for e, t in cols if e != "qemu-tcg"]
             + [f"{t} / QEMU TCG [95 % CI]" for e, t in cols if e != "qemu-tcg"]
-            + ["operations per run"])
+            + ["iterations argument per run"])
     out = [_table(head, rows, ["l"] + ["r"] * (len(head) - 2) + ["l"])]
     out.append("")
     out.append(
@@ -570,7 +568,8 @@ def wall_section(data):
         "interleaved. Method: the harness times each measured run whole (spawn to exit) and, "
         "right after it, a boot of the same benchmark with one operation (console: the trap "
         "boot); per operation = (wall(N) − wall(1)) / (N − 1), N operations (cpuid and time: "
-        "both their results together). The boot, the result lines and the exit cancel out; "
+        "both their results together; ctxsw: switches, two per iteration of its loop). "
+        "The boot, the result lines and the exit cancel out; "
         "what remains is the measured loop, plus its setup. N is calibrated per environment "
         f"until the work lasts at least half of {wl.get('target_s')} s, by the wall clock and "
         "by the kernel's cycles alike, so the few milliseconds by which boots vary stay small "
@@ -821,8 +820,9 @@ def method_section(data):
         "machine's load hit all environments alike. Ratios are taken per repetition and their "
         "median reported, with an order-statistics 95 % interval (no distribution assumed).",
         "- Every run is checked: exit status (vmi: the guest's 0; QEMU: (0 << 1) | 1), the "
-        "kernel's binding line (bound to the ROM / no ROM found / pure native build), the "
-        "`rom` field of each result and the expected result names. A run that fails any check "
+        "kernel's binding line (bound to the ROM / no ROM found / pure native build; for "
+        "`depriv` it must also say `deprivileged`), the `rom` field of each result and the "
+        "expected result names. A run that fails any check "
         "is an error and does not count.",
         "- Real-time ratios are only as good as their intervals; compare runs made the same "
         "way. Instruction counts need no interval when every run agrees (the layer table says "

@@ -11,7 +11,9 @@ from . import guest
 
 
 def ops(sample):
-    return sum(r["iterations"] for r in sample["results"])
+    """The operations a run timed: its results' iterations (ctxsw: two switches each)."""
+    return sum(r["iterations"] * envmod.OPS_PER_ITERATION.get(r["bench"], 1)
+               for r in sample["results"])
 
 
 def _run(env, group, iterations, expect, ctx):
@@ -67,7 +69,8 @@ def tsc_per_op_s(full):
     """The kernel's own figure for the same run in seconds (real time under KVM only)."""
     if full["error"] or not full["results"]:
         return None
-    cycles = sum(r["cycles"] for r in full["results"])
+    cycles = sum(r["cycles"] * envmod.OPS_PER_ITERATION.get(r["bench"], 1)
+                 for r in full["results"])  # ctxsw reports per switch: its loop's cycles
     hz = full["results"][0].get("hz")
     return cycles / ops(full) / hz if hz else None
 
