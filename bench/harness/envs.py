@@ -34,6 +34,22 @@ KERNEL_LEVEL = {"console", "cpuid_static", "cpuid_dynamic", "cycle_frequency", "
                 "trap", "portread", "ptemod"}
 
 
+# The wall-clock comparison with QEMU TCG (its TSC does not follow real time) and the
+# crossover sweep: whole runs timed by the harness, a boot with one operation subtracted.
+WALL_ENVS = ["depriv", "norom", "qemu-tcg"]
+CROSSOVER_ENVS = ["depriv", "norom", "qemu-tcg"]
+CROSSOVER_WORK = [0, 1000, 10_000, 100_000, 200_000, 500_000, 1_000_000]
+
+
+# Operations per reported iteration, where they differ: ctxsw reports cycles per switch over
+# n iterations of its loop, each of which is two switches (guest/user/ubench.cpp).
+OPS_PER_ITERATION = {"ctxsw": 2}
+
+
+def crossover_name(work):
+    return f"crossover_{work}"
+
+
 def default_iterations(quick):
     return {name: (q if quick else full) for name, _, full, q in GROUPS}
 
@@ -48,7 +64,9 @@ class Env:
     accel: str = "kvm"  # "kvm" or "tcg"
     icount: bool = False  # TCG with -icount shift=0,sleep=off: the TSC counts instructions
     rom: bool = False  # vmi offers its ROM
+    rom_file: str = ""  # vmi --rom FILE (in build/bin): pinned, not whatever vmi defaults to
     binding: str = ""  # the kernel's "vmi: ..." line starts with this
+    binding_has: str = ""  # ... and contains this word
     rom_name: str = "none"  # the "rom" field of its JSON lines
     available: bool = True
     reason: str = ""   # why not available
@@ -71,8 +89,10 @@ class Env:
         kernel = os.path.join(paths["bin"], self.kernel)
         if self.monitor == "vmi":
             argv = [paths["vmi"], "run", kernel, "--mem", f"{mem_mib}M"]
-            # Named, not vmi's default: that depends on the host (VT-x/SVM or not).
-            argv += ["--rom", os.path.join(paths["bin"], "vmm.rom")] if self.rom else ["--no-rom"]
+            if not self.rom:
+                argv.append("--no-rom")
+            elif self.rom_file:
+                argv += ["--rom", os.path.join(paths["bin"], self.rom_file)]
             if stats:
                 argv.append("--stats")
             return argv + ["--cmdline", cmdline]
@@ -88,8 +108,13 @@ class Env:
 
 def all_envs():
     return [
-        Env("rom", "ROM", "our VMM (`vmi run`) with its ROM: paravirtual", "vmi", "kernel.elf",
-            rom=True, binding="vmi: bound", rom_name="vmi-vmm"),
+        Env("rom", "ROM", "our VMM (`vmi run --rom vmm.rom`) with its direct ROM: paravirtual, "
+            "the kernel at CPL0", "vmi", "kernel.elf", rom=True, rom_file="vmm.rom",
+            binding="vmi: bound", rom_name="vmi-vmm"),
+        Env("depriv", "deprivileged",
+            "our VMM with `--rom vmm-deprivileged.rom`: the kernel at CPL3 under the ROM's "
+            "monitor at CPL0", "vmi", "kernel.elf", rom=True, rom_file="vmm-deprivileged.rom",
+            binding="vmi: bound", binding_has="deprivileged", rom_name="vmi-vmm-deprivileged"),
         Env("norom", "no-ROM", "our VMM `--no-rom`: the same kernel on its native paths",
             "vmi", "kernel.elf", binding="vmi: no ROM found"),
         Env("native", "pure-native",
@@ -125,8 +150,8 @@ def check_availability(envs, paths):
             missing.append(f"{paths['vmi']} not built")
         if not os.path.exists(os.path.join(paths["bin"], e.kernel)):
             missing.append(f"{os.path.join(paths['bin'], e.kernel)} not built")
-        if e.rom and not os.path.exists(os.path.join(paths["bin"], "vmm.rom")):
-            missing.append(f"{os.path.join(paths['bin'], 'vmm.rom')} not built")
+        if e.rom and not os.path.exists(os.path.join(paths["bin"], e.rom_file or "vmm.rom")):
+            missing.append(f"{os.path.join(paths['bin'], e.rom_file or 'vmm.rom')} not built")
         if e.monitor == "qemu" and not qemu:
             missing.append(f"no QEMU ({paths['qemu']} not found; scripts/setup installs "
                            "qemu-system-x86)")

@@ -43,8 +43,14 @@ def _tail(text, lines=8):
 
 
 def cmdline_for(group, iterations):
+    """`iterations` is a count or a text such as "200,work=1000" (the crossover's)."""
     cmd = f"run=bench:{group}"
     return cmd if iterations is None else f"{cmd} iterations={iterations}"
+
+
+def crossover_args(calls, work):
+    """The crossover through the kernel's syscall benchmark name (guest/user/ubench.cpp)."""
+    return "syscall", f"{calls},work={work}"
 
 
 def run(env, group, iterations, paths, mem_mib, timeout, expect=None):
@@ -86,6 +92,8 @@ def run(env, group, iterations, paths, mem_mib, timeout, expect=None):
         problems.append(f"exit status {proc.returncode}, expected {env.expected_status}")
     if not (sample["binding"] or "").startswith(env.binding):
         problems.append(f"binding line {sample['binding']!r}, expected {env.binding!r}...")
+    elif env.binding_has and env.binding_has not in sample["binding"]:
+        problems.append(f"binding line {sample['binding']!r} does not say {env.binding_has!r}")
     names = [r.get("bench") for r in sample["results"]]
     if expect is not None and names != expect:
         problems.append(f"results {names}, expected {expect}")

@@ -8,9 +8,14 @@ import subprocess
 
 from . import envs as envmod
 
-KVM_SERIES = [("rom", "our VMM + ROM"), ("norom", "our VMM, no ROM"),
+KVM_SERIES = [("depriv", "our VMM + deprivileged ROM"), ("rom", "our VMM + direct ROM"),
+              ("norom", "our VMM, no ROM"),
               ("native", "our VMM, pure-native kernel"), ("qemu-kvm", "QEMU microvm KVM")]
-COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#7f7f7f", "#9467bd"]
+COLORS = ["#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#7f7f7f", "#9467bd"]
+# The wall-clock charts: deprivileged ROM, no-ROM, QEMU TCG.
+WALL_SERIES = [("depriv", "our VMM + deprivileged ROM", "#d62728"),
+               ("norom", "our VMM, no ROM", "#ff7f0e"),
+               ("qemu-tcg", "QEMU TCG", "#7f7f7f")]
 
 TERMINALS = [("png", 'set terminal pngcairo size {w},{h} font ",9" background "white"'),
              ("svg", 'set terminal svg size {w},{h} dynamic font "sans,10" background "white"')]
@@ -126,7 +131,7 @@ def draw(data, out_dir):
                        "repetitions; bars: 95 % CI)", "gain (log; 1 = no difference)", True)
         body += ["set style histogram errorbars gap 1.5 lw 1", "set key off",
                  "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'black'",
-                 f"plot 'gain.dat' using 2:3:4:xtic(1) lc rgb '{COLORS[0]}'"]
+                 f"plot 'gain.dat' using 2:3:4:xtic(1) lc rgb '{COLORS[1]}'"]
         f, err = _chart(out_dir, "gain", body)
         files += f
         errors += [err] if err else []
@@ -161,12 +166,82 @@ def draw(data, out_dir):
                  "set label 'target: +1 %' at graph 0.99, first 1 right offset 0,1.2 "
                  "tc rgb 'red' noenhanced",
                  "set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb 'black'"]
-        body.append(_errorbar_plot("layer.dat", [titles[k] for k in layer], 2))
+        body.append(_errorbar_plot("layer.dat", [titles[k] for k in layer], 3))
         f, err = _chart(out_dir, "layer", body)
         files += f
         errors += [err] if err else []
 
-    # 4. VMM level: start-to-entry and memory overhead, ours against QEMU.
+    # 4. Wall-clock time per operation, our VMM against QEMU TCG (bars: min-max).
+    wall = a.get("wall") or {}
+    wseries = [(e, t, c) for e, t, c in WALL_SERIES
+               if any((wall[g].get(e) or {}).get("wall_s") for g in wall)]
+    if wall and wseries:
+        rows = []
+        for g in wall:
+            row = [g]
+            for e, _, _ in wseries:
+                d = (wall[g].get(e) or {}).get("wall_s")
+                row += [d["median"] * 1e6, d["min"] * 1e6, d["max"] * 1e6] \
+                    if d and d["min"] > 0 else [None] * 3
+            rows.append(row)
+        if _has_values(rows):
+            _write_data(os.path.join(out_dir, "wall.dat"), ["bench"] + [
+                f"{e}_{k}" for e, _, _ in wseries for k in ("median", "min", "max")], rows)
+            body = _common("Wall-clock time per operation (median; bars: min-max over "
+                           "repetitions; whole runs less a one-operation boot)",
+                           "microseconds per operation (log)", True)
+            body.append("set style histogram errorbars gap 1.5 lw 1")
+            plot = []
+            for i, (e, t, c) in enumerate(wseries):
+                col = 2 + 3 * i
+                plot.append(("'wall.dat'" if i == 0 else "''") + f" using {col}:{col + 1}:"
+                            f"{col + 2}" + (":xtic(1)" if i == 0 else "")
+                            + f" title '{t}' lc rgb '{c}'")
+            body.append("plot " + ", \\\n     ".join(plot))
+            f, err = _chart(out_dir, "wall", body)
+            files += f
+            errors += [err] if err else []
+
+    # 5. The crossover: time per call against work per call, one line per environment.
+    cross = (a.get("crossover") or {}).get("points") or {}
+    cseries = [(e, t, c) for e, t, c in WALL_SERIES
+               if any((cross[w].get(e) or {}).get("wall_s") for w in cross)]
+    if cross and cseries:
+        rows = []
+        for w in cross:
+            row = [f"{int(w):,}".replace(",", " ")]
+            for e, _, _ in cseries:
+                d = (cross[w].get(e) or {}).get("wall_s")
+                row += [d["median"] * 1e6, d["min"] * 1e6, d["max"] * 1e6] \
+                    if d and d["min"] > 0 else [None] * 3
+            rows.append(row)
+        if _has_values(rows):
+            with open(os.path.join(out_dir, "crossover.dat"), "w") as f:
+                f.write("# work " + " ".join(f"{e}_{k}" for e, _, _ in cseries
+                                             for k in ("median", "min", "max")) + "\n")
+                for row in rows:
+                    f.write(f'"{row[0]}" ' + " ".join(_num(v) for v in row[1:]) + "\n")
+            body = [
+                'set title "Wall-clock time per system call with W hash steps of user-mode '
+                'work before each (median; bars: min-max)"',
+                'set xlabel "work per call W (FNV-1a steps; points evenly spaced)"',
+                'set ylabel "microseconds per call (log)"',
+                'set datafile missing "NaN"', "set logscale y", "set format y '10^{%L}'",
+                "set grid xtics ytics lc rgb '#dddddd'", "set key top left",
+                "set offsets 0.3, 0.3, 0, 0", "set xtics noenhanced",
+            ]
+            plot = []
+            for i, (e, t, c) in enumerate(cseries):
+                col = 2 + 3 * i
+                src = "'crossover.dat'" if i == 0 else "''"
+                plot.append(f"{src} using 0:{col}:{col + 1}:{col + 2}:xtic(1) with yerrorlines "
+                            f"title '{t}' lc rgb '{c}' lw 2 pt 7")
+            body.append("plot " + ", \\\n     ".join(plot))
+            f, err = _chart(out_dir, "crossover", body, size=(900, 520))
+            files += f
+            errors += [err] if err else []
+
+    # 6. VMM level: start-to-entry and memory overhead, ours against QEMU.
     vmm = data.get("vmm") or {}
     entry, mem = vmm.get("start_to_entry"), vmm.get("memory")
     if entry and mem and entry.get("vmi", {}).get("entry_ms") and \

@@ -123,6 +123,10 @@ def render(data, chart_dir, charts, json_name, level=1):
                        None)
     if rom_binding:
         w(f"The ROM run's binding report: `{rom_binding}`.")
+    depriv_binding = next((s["binding"] for s in data["runs"]
+                           if s["env"] == "depriv" and s["binding"]), None)
+    if depriv_binding:
+        w(f"The deprivileged ROM run's binding report: `{depriv_binding}`.")
     w("")
 
     w(f"{hd}# Environments")
@@ -148,12 +152,32 @@ def render(data, chart_dir, charts, json_name, level=1):
     w(headline(data))
     w("")
     w("Ratios are medians of per-repetition ratios (both sides ran back to back); below 1 the "
-      "first environment is faster. ROM / no-ROM: what paravirtualization gains; VMI / native: "
+      "first environment is faster. depriv / no-ROM and depriv / ROM: the deprivileged ROM "
+      "(kernel at CPL3) against the same kernel without a ROM and with the direct ROM; "
+      "ROM / no-ROM: what the direct ROM gains; VMI / native: "
       "the VMI-fied kernel on its native paths against the build with no VMI sites (the "
       "layer's own cost), in host cycles under our VMM (noisy) and in instructions (icount); "
-      "ours / QEMU: our VMM with its ROM against QEMU/KVM with the same kernel. 95 % intervals "
-      "are in the ratio table below.")
+      "ours / QEMU: our VMM with its direct ROM against QEMU/KVM with the same kernel. "
+      "95 % intervals are in the ratio table below.")
     w("")
+
+    if any(a["per_op"][n].get("depriv") for n in names):
+        w(f"{hd}# The deprivileged ROM")
+        w("")
+        w(depriv_section(data, names))
+        w("")
+
+    if a.get("wall"):
+        w(f"{hd}# Wall-clock time per operation against QEMU TCG")
+        w("")
+        w(wall_section(data))
+        w("")
+
+    if a.get("crossover"):
+        w(f"{hd}# Crossover: user-mode work per system call")
+        w("")
+        w(crossover_section(data))
+        w("")
 
     w(f"{hd}# Native overhead of the VMI layer")
     w("")
@@ -206,6 +230,10 @@ def render(data, chart_dir, charts, json_name, level=1):
                 "gain": "Paravirtual gain per benchmark (no-ROM / ROM, log scale)",
                 "layer": "Native overhead of the VMI layer: instructions (icount) and host "
                          "cycles on our VMM",
+                "wall": "Wall-clock time per operation: deprivileged ROM, no-ROM and QEMU TCG "
+                        "(log scale)",
+                "crossover": "Crossover: wall-clock time per system call against user-mode "
+                             "work per call",
                 "vmm": "Start-to-entry and memory overhead, vmi against QEMU microvm"}
     if not charts:
         w("No charts in this run (gnuplot missing or --no-plots).")
@@ -242,10 +270,12 @@ def brief(data):
     return "\n".join(out)
 
 
-HEADLINE_COLS = [("rom", "ROM"), ("norom", "no-ROM"), ("native", "pure-native"),
-                 ("qemu-kvm", "QEMU KVM"), ("qemu-tcg", "QEMU TCG*"), ("icount", "icount†"),
-                 ("icount-native", "icount pure-native†")]
-HEADLINE_RATIOS = [("rom_over_norom", "rom", "norom", "ROM / no-ROM"),
+HEADLINE_COLS = [("depriv", "deprivileged"), ("rom", "ROM"), ("norom", "no-ROM"),
+                 ("native", "pure-native"), ("qemu-kvm", "QEMU KVM"), ("qemu-tcg", "QEMU TCG*"),
+                 ("icount", "icount†"), ("icount-native", "icount pure-native†")]
+HEADLINE_RATIOS = [("depriv_over_norom", "depriv", "norom", "depriv / no-ROM"),
+                   ("depriv_over_rom", "depriv", "rom", "depriv / ROM"),
+                   ("rom_over_norom", "rom", "norom", "ROM / no-ROM"),
                    ("layer_vmm", "norom", "native", "VMI / native"),
                    ("layer_icount", "icount", "icount-native", "VMI / native†"),
                    ("ours_over_qemu", "rom", "qemu-kvm", "ours / QEMU")]
@@ -379,6 +409,9 @@ def targets_section(data):
     fig = ", ".join(f"{n} {g:,.2f}×" for g, n in big) or "none"
     rows.append(["paravirtual gains (ROM vs no-ROM), per benchmark",
                  f"faster with the ROM, whole interval below 1: {fig}", "reported"])
+    for key in ("depriv_gain", "depriv_skeleton", "depriv_no_worse"):
+        for name, d in (t.get(key) or {}).get("per_benchmark", {}).items():
+            rows.append([d["target"], d["figure"], f"**{d['verdict']}**"])
     entry = vmm.get("start_to_entry") or {}
     if entry.get("ratio_qemu_over_vmi"):
         fig = (f"QEMU / vmi {_ci(entry['ratio_qemu_over_vmi'])} (vmi "
@@ -460,10 +493,143 @@ def gains_section(data, names, note=True):
                "benchmark's path is described in docs/benchmarks.md, outside this generated "
                "report.")
     return "\n".join(out)
+def _us(v):
+    if v is None:
+        return "–"
+    us = v * 1e6
+    if us < 1:
+        return f"{us:.3g}"
+    if us < 100:
+        return f"{us:.2f}"
+    return f"{us:,.0f}"
+
+
+def depriv_section(data, names):
+    a = data["analysis"]
+    r, m = a["ratios"], a["ratios_of_minima"]
+    rows = []
+    for n in names:
+        d = a["per_op"][n].get("depriv")
+        rom, nor = a["per_op"][n].get("rom"), a["per_op"][n].get("norom")
+        ent = (a.get("monitor_entries", {}).get(n) or {}).get("depriv")
+        per_entry = (d["median"] / ent["median"]) if d and ent and ent["median"] >= 1e-4 \
+            else None
+        rows.append([n, _cyc(d["median"]) if d else "–", _cyc(rom["median"]) if rom else "–",
+                     _cyc(nor["median"]) if nor else "–",
+                     _ci(r["depriv_over_norom"].get(n)), _ratio(m["depriv_over_norom"].get(n)),
+                     _ci(r["depriv_over_rom"].get(n)), _ratio(m["depriv_over_rom"].get(n)),
+                     (f"{ent['median']:.3g}" if ent else "–"), _cyc(per_entry)])
+    out = [_table(["benchmark", "deprivileged", "direct ROM", "no-ROM",
+                   "depriv / no-ROM [95 % CI]", "best", "depriv / ROM [95 % CI]", "best",
+                   "monitor entries /op", "cycles /op ÷ entries /op"], rows)]
+    out.append("")
+    out.append("Host cycles per operation (medians). The ratios are medians of per-repetition "
+               "ratios, both sides run back to back; below 1 the deprivileged ROM is faster. "
+               "Monitor entries per operation: the `monitor_entries` of each result (the ROM's "
+               "count over the measured loop, and for user-level benchmarks the setup and the "
+               "report call) over its iterations, median over repetitions; 0 with the direct "
+               "ROM and natively. The last column divides the two medians (where there is at least "
+               "one entry per 10,000 operations): the cycles of one operation per monitor "
+               "entry it made.")
+    return "\n".join(out)
+
+
+WALL_COLS = [("depriv", "deprivileged"), ("norom", "no-ROM"), ("qemu-tcg", "QEMU TCG")]
+
+
+def wall_section(data):
+    a = data["analysis"]
+    wl = data.get("wall") or {}
+    cols = [(e, t) for e, t in WALL_COLS if e in wl.get("envs", [])]
+    rows = []
+    for g, per in a["wall"].items():
+        row = [g]
+        for e, _ in cols:
+            d = per.get(e) or {}
+            row.append(_us(d["wall_s"]["median"]) if d.get("wall_s") else "–")
+        for e, _ in cols:
+            if e != "qemu-tcg":
+                d = per.get(e) or {}
+                row.append(_us(d["tsc_s"]["median"]) if d.get("tsc_s") else "–")
+        for e, _ in cols:
+            if e != "qemu-tcg":
+                row.append(_ci((per.get(e) or {}).get("over_qemu_tcg")))
+        row.append(", ".join(f"{e} {wl['counts'][g][e]:,}" if wl["counts"][g].get(e)
+                             else f"{e} 64 KiB" for e, _ in cols if e in wl["counts"].get(g, {})))
+        rows.append(row)
+    head = (["benchmark"] + [f"{t} µs/op" for _, t in cols]
+            + [f"{t} µs/op (TSC)" for e, t in cols if e != "qemu-tcg"]
+            + [f"{t} / QEMU TCG [95 % CI]" for e, t in cols if e != "qemu-tcg"]
+            + ["iterations argument per run"])
+    out = [_table(head, rows, ["l"] + ["r"] * (len(head) - 2) + ["l"])]
+    out.append("")
+    out.append(
+        f"Wall-clock microseconds per operation, medians of {wl.get('reps')} repetition(s), "
+        "interleaved. Method: the harness times each measured run whole (spawn to exit) and, "
+        "right after it, a boot of the same benchmark with one operation (console: the trap "
+        "boot); per operation = (wall(N) − wall(1)) / (N − 1), N operations (cpuid and time: "
+        "both their results together; ctxsw: switches, two per iteration of its loop). "
+        "The boot, the result lines and the exit cancel out; "
+        "what remains is the measured loop, plus its setup. N is calibrated per environment "
+        f"until the work lasts at least half of {wl.get('target_s')} s, by the wall clock and "
+        "by the kernel's cycles alike, so the few milliseconds by which boots vary stay small "
+        "beside it. The TSC columns are the kernel's own cycles of the same runs over its "
+        "frequency (real time under KVM), a cross-check; QEMU TCG's TSC is not used. The ratio "
+        "is taken per repetition; above 1 QEMU TCG is faster.")
+    return "\n".join(out)
+
+
+def crossover_section(data):
+    a = data["analysis"]["crossover"]
+    cr = data.get("crossover") or {}
+    cols = [(e, t) for e, t in WALL_COLS if e in cr.get("envs", [])]
+    rows = []
+    for w, per in a["points"].items():
+        row = [f"{int(w):,}"]
+        for e, _ in cols:
+            d = per.get(e) or {}
+            row.append(_us(d["wall_s"]["median"]) if d.get("wall_s") else "–")
+        for e, _ in cols:
+            if e != "qemu-tcg":
+                row.append(_ci((per.get(e) or {}).get("over_qemu_tcg")))
+        row.append(", ".join(f"{e} {cr['counts'][w][e]:,}" for e, _ in cols
+                             if e in cr["counts"].get(w, {})))
+        rows.append(row)
+    head = (["work per call (hash steps)"] + [f"{t} µs/call" for _, t in cols]
+            + [f"{t} / QEMU TCG [95 % CI]" for e, t in cols if e != "qemu-tcg"]
+            + ["calls per run"])
+    out = [_table(head, rows, ["r"] * (len(head) - 1) + ["l"])]
+    out.append("")
+    out.append(
+        "`run=bench:syscall iterations=CALLS,work=W`: guest/user/ubench.cpp's crossover, CALLS "
+        "getpid system calls, each after W FNV-1a steps over a 4 KiB buffer at CPL3. Wall-clock "
+        f"microseconds per call, medians of {cr.get('reps')} repetition(s), timed as in the "
+        "section above (a run of CALLS calls less a run of one call with the same W; CALLS "
+        "calibrated per environment and W).")
+    out.append("")
+    labels = dict(WALL_COLS)
+    for env, c in a["crossover"].items():
+        ws = ", ".join(f"{w:,}" for w in c["measured_work"])
+        if c["kind"] == "crossover":
+            lo, hi = c["between"]
+            out.append(f"- **{labels[env]}**: QEMU TCG is faster up to W = {lo:,} and "
+                       f"{labels[env]} from W = {hi:,} on (at every larger measured W); "
+                       f"interpolated crossover at W ≈ {c['interpolated']:,.0f} hash steps "
+                       f"per call (linear between the two medians). Ratio at W = {hi:,}: "
+                       f"{_ci(c.get('ratio_at_upper'))}.")
+        elif c["kind"] == "faster throughout":
+            out.append(f"- **{labels[env]}**: faster than QEMU TCG at every measured W ({ws}): "
+                       "no crossover in the measured range.")
+        else:
+            out.append(f"- **{labels[env]}**: slower than QEMU TCG at the largest measured W "
+                       f"(measured: {ws}): no crossover in the measured range.")
+    return "\n".join(out)
+
+
 def exits_section(data):
     a = data["analysis"]
     ex = a["exits"]
-    vmi_envs = [e for e in ("rom", "norom", "native")
+    vmi_envs = [e for e in ("depriv", "rom", "norom", "native")
                 if any(d["id"] == e for d in data["environments"])]
     if not ex:
         return "No exit counts (no run of our VMM succeeded)."
@@ -497,7 +663,9 @@ def exits_section(data):
                "repetitions, including boot and the result line. Per op: the difference to the "
                "same benchmark booted with iterations=1, divided by the difference in "
                "operations (console: against the trap boot, per byte; cpuid and time: per "
-               "operation of both their results together). Ports 0x3f8/0x3fd "
+               "operation of both their results together). The deprivileged ROM's monitor "
+               "entries stay inside the guest and are not exits (see its own section). "
+               "Ports 0x3f8/0x3fd "
                "are the UART, 0x70/0x71 the CMOS clock, 0x560–0x565 the ROM's hypercalls.")
     return "\n".join(out)
 
@@ -652,8 +820,9 @@ def method_section(data):
         "machine's load hit all environments alike. Ratios are taken per repetition and their "
         "median reported, with an order-statistics 95 % interval (no distribution assumed).",
         "- Every run is checked: exit status (vmi: the guest's 0; QEMU: (0 << 1) | 1), the "
-        "kernel's binding line (bound to the ROM / no ROM found / pure native build), the "
-        "`rom` field of each result and the expected result names. A run that fails any check "
+        "kernel's binding line (bound to the ROM / no ROM found / pure native build; for "
+        "`depriv` it must also say `deprivileged`), the `rom` field of each result and the "
+        "expected result names. A run that fails any check "
         "is an error and does not count.",
         "- Real-time ratios are only as good as their intervals; compare runs made the same "
         "way. Instruction counts need no interval when every run agrees (the layer table says "

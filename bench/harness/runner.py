@@ -13,6 +13,7 @@ from . import host as hostmod
 from . import plots
 from . import report
 from . import vmm_figures
+from . import wall
 
 SCHEMA = "vmi-bench/2"
 
@@ -95,7 +96,10 @@ def main(args, root, t0):
                     "iterations": {g: args.iteration_counts[g] for g in args.groups},
                     "mem_mib": args.mem, "launches": args.launches,
                     "mem_launches": args.mem_launches, "pio_reps": args.pio_reps,
-                    "pio_iters": args.pio_iters, "timeout_s": args.timeout},
+                    "pio_iters": args.pio_iters, "timeout_s": args.timeout,
+                    "wall_reps": args.wall_reps, "wall_target_s": args.wall_target,
+                    "crossover": args.crossover, "crossover_reps": args.crossover_reps,
+                    "crossover_work": args.crossover_work},
         "host": hostmod.probe(root, args.build, paths, args.qemu),
         "environments": [{"id": e.id, "label": e.label, "description": e.description,
                           "available": e.available, "reason": e.reason,
@@ -117,6 +121,11 @@ def main(args, root, t0):
         return args.icount_reps if e.deterministic else args.reps
 
     progress.total = len(warm_plan) + sum(reps_of(e) for e in active) * len(args.groups)
+    n_wall = sum(1 for e in active if e.id in envmod.WALL_ENVS)
+    progress.total += args.wall_reps * n_wall * (1 if args.quick else len(args.groups))
+    if args.crossover:
+        progress.total += args.crossover_reps * len(args.crossover_work) * sum(
+            1 for e in active if e.id in envmod.CROSSOVER_ENVS)
     for g, e in warm_plan:
         progress(f"warm-up  {e.id}  {g}", count=True)
         s = guest.run(e, g, None if g == "console" else 1, paths, args.mem, args.timeout,
@@ -145,6 +154,12 @@ def main(args, root, t0):
                 if s["error"]:
                     e.failed.append(f"{g} rep {rep + 1}: {s['error']}")
                     error(f"{e.id} {g} rep {rep + 1}: {s['error']}")
+
+    ctx = {"paths": paths, "mem": args.mem, "timeout": args.timeout,
+           "target": args.wall_target, "progress": progress, "error": error}
+    wall.wall_phase(args, active, data, ctx)  # skips what failed its warm-up
+    if args.crossover:
+        wall.crossover_phase(args, active, data, ctx)
 
     if not args.no_vmm:
         _vmm_figures(args, paths, data, progress)
@@ -246,7 +261,8 @@ def _write_outputs(args, data):
     print(f"bench: wrote {args.out}/ (results.json, report.md"
           + (", charts" if chart_files else "") + f") in {data['duration_s']:.0f} s",
           file=sys.stderr)
-    runs = data["warmup"] + data["runs"]
+    runs = data["warmup"] + data["runs"] + (data.get("wall") or {}).get("runs", []) + (
+        data.get("crossover") or {}).get("runs", [])
     bad = sum(1 for s in runs if s["error"])
     missing = [e["id"] for e in data["environments"] if not e["available"]]
     print(f"bench: {len(runs) - bad} guest runs ok, {bad} with errors; missing environments: "
@@ -284,7 +300,11 @@ def _compact_sample(s):
     out = {"env": s["env"], "group": s["group"], "rep": s["rep"],
            "cmdline": guest.cmdline_for(s["group"], s["iterations_arg"]),
            "status": s["status"], "wall_s": s["wall_s"],
-           "results": [[r["bench"], r["cycles"], r["iterations"]] for r in s["results"]]}
+           "results": [[r["bench"], r["cycles"], r["iterations"], r.get("monitor_entries")]
+                       for r in s["results"]]}
+    for key in ("kind", "work", "measured"):
+        if key in s:
+            out[key] = s[key]
     if s["exits"]:
         out["exits"] = {"total": s["exits"]["total"], "by_port": s["exits"]["by_port"]}
     if s["error"]:
@@ -297,13 +317,19 @@ def _dump_compact(data, f):
     of an environment's runs (argv, binding line, hz: in "environments"), to stay small in
     the repository. --out keeps the full form."""
     head = {k: v for k, v in data.items() if k not in ("runs", "warmup")}
-    head["samples_format"] = ("runs and warmup: compact, one per line; results are [bench, "
-                              "cycles, iterations]; the argv is the environment's "
-                              "argv_example with this cmdline")
+    samples = {"warmup": data["warmup"], "runs": data["runs"]}
+    for key in ("wall", "crossover"):  # their runs go to wall_runs and crossover_runs
+        if isinstance(data.get(key), dict):
+            head[key] = {k: v for k, v in data[key].items() if k != "runs"}
+            samples[f"{key}_runs"] = data[key].get("runs", [])
+    head["samples_format"] = ("runs, warmup, wall_runs and crossover_runs: compact, one per "
+                              "line; results are [bench, cycles, iterations, "
+                              "monitor_entries]; the argv is the environment's argv_example "
+                              "with this cmdline")
     text = json.dumps(head, indent=1)
     parts = []
-    for key in ("warmup", "runs"):
+    for key, list_ in samples.items():
         lines = ",\n".join("  " + json.dumps(_compact_sample(s), separators=(",", ":"))
-                           for s in data[key])
+                           for s in list_)
         parts.append(f' "{key}": [\n{lines}\n ]')
     f.write(text[:-2] + ",\n" + ",\n".join(parts) + "\n}\n")

@@ -1,5 +1,10 @@
 // User-level benchmarks. exec argument: "NAME:ITERATIONS" (iterations optional). Each reports
 // cycles for all iterations through SYS_BENCH_REPORT; the kernel prints the JSON line.
+//
+// The crossover: "crossover:CALLS,work=STEPS", or "syscall:CALLS,work=STEPS" (the kernel's
+// run=bench: names only its own benchmarks, so `run=bench:syscall iterations=CALLS,work=STEPS`
+// reaches it): CALLS system calls with STEPS hash steps of user-mode work before each,
+// reported as "crossover_STEPS". Plain "syscall:N" is the syscall benchmark as before.
 #include "lib/user.hpp"
 
 using namespace user;
@@ -106,6 +111,87 @@ uint64_t bench_ctxsw(uint64_t n) {
     return c / 2;
 }
 
+// One FNV-1a step per byte of a 4 KiB buffer, round and round: a serial chain of a load, an
+// xor and a multiply, the same instructions in every environment.
+uint8_t g_buffer[4096];
+volatile uint64_t g_hash;
+
+uint64_t bench_crossover(uint64_t n, uint64_t work) {
+    for (uint64_t i = 0; i < sizeof g_buffer; ++i)
+        g_buffer[i] = static_cast<uint8_t>(i * 31 + 7);
+    uint64_t h = 0xcbf29ce484222325;
+    const uint64_t t = rdtsc();
+    for (uint64_t i = 0; i < n; ++i) {
+        for (uint64_t k = 0; k < work; ++k)
+            h = (h ^ g_buffer[k % sizeof g_buffer]) * 0x100000001b3;
+        asm volatile("" : "+r"(h)); // the work stays before its call
+        getpid();
+    }
+    const uint64_t c = rdtsc() - t;
+    g_hash = h;
+    return c;
+}
+
+// "crossover_" and the decimal work per call.
+void crossover_name(char out[32], uint64_t work) {
+    const char prefix[] = "crossover_";
+    size_t n = 0;
+    for (; prefix[n]; ++n)
+        out[n] = prefix[n];
+    char digits[21];
+    size_t d = 0;
+    do {
+        digits[d++] = static_cast<char>('0' + work % 10);
+        work /= 10;
+    } while (work);
+    while (d)
+        out[n++] = digits[--d];
+    out[n] = 0;
+}
+
+// "CALLS,work=STEPS" (or "CALLS"): true with both numbers when the text is well formed.
+bool parse_crossover(const char* s, uint64_t& calls, uint64_t& work) {
+    char head[24];
+    size_t n = 0;
+    while (s[n] && s[n] != ',' && n < sizeof head - 1) {
+        head[n] = s[n];
+        ++n;
+    }
+    head[n] = 0;
+    calls = parse_u64(head, 0);
+    if (!calls) return false;
+    if (!s[n]) {
+        work = 0;
+        return true;
+    }
+    const char key[] = ",work=";
+    for (size_t i = 0; key[i]; ++i)
+        if (s[n + i] != key[i]) return false;
+    const char* value = s + n + sizeof key - 1;
+    work = parse_u64(value, ~uint64_t{0});
+    return *value && work != ~uint64_t{0};
+}
+
+int run_crossover(const char* arg) {
+    uint64_t calls, work;
+    if (!parse_crossover(arg, calls, work)) {
+        print("ubench: crossover: expected CALLS,work=STEPS\n");
+        return 2;
+    }
+    char name[32];
+    crossover_name(name, work);
+    const uint64_t entries = monitor_entries();
+    const uint64_t cycles = bench_crossover(calls, work);
+    bench_report(name, cycles, calls, monitor_entries() - entries);
+    return 0;
+}
+
+bool has_work(const char* s) {
+    for (; *s; ++s)
+        if (*s == ',') return true;
+    return false;
+}
+
 struct Bench {
     const char* name;
     uint64_t (*run)(uint64_t);
@@ -129,6 +215,9 @@ int main(const char* arg) {
         ++n;
     }
     name[n] = 0;
+    const char* rest = arg[n] == ':' ? arg + n + 1 : "";
+    if (streq(name, "crossover") || (streq(name, "syscall") && has_work(rest)))
+        return run_crossover(rest);
     for (const Bench& b : kBenches) {
         if (!streq(b.name, name)) continue;
         const uint64_t iterations =
