@@ -332,4 +332,7 @@ def _dump_compact(data, f):
         lines = ",\n".join("  " + json.dumps(_compact_sample(s), separators=(",", ":"))
                            for s in list_)
         parts.append(f' "{key}": [\n{lines}\n ]')
-    f.write(text[:-2] + ",\n" + ",\n".join(parts) + "\n}\n")
+    # Paths relative to the source tree: the copy in docs/ names no directory of this machine.
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + "/"
+    out = text[:-2] + ",\n" + ",\n".join(parts) + "\n}\n"
+    f.write(out.replace(json.dumps(root)[1:-1], ""))
