@@ -35,7 +35,9 @@
 #define PTE_USER 4
 #define PTE_ADDRESS 0x000ffffffffff000
 #define RFLAGS_IF 0x200
-#define RFLAGS_KEEP 0xcd5 /* CF PF AF ZF SF TF DF OF: what a frame may set in user flags */
+/* What a frame may carry into the flags it resumes with: CF PF AF ZF SF TF DF OF AC ID. Never
+ * IOPL (port I/O for user mode where the CPU honours it), NT (a faulting iretq), VM or RF. */
+#define RFLAGS_KEEP 0x240cd5
 #define CR4_PGE 0x80
 #define CR4_SMEP 0x100000
 #define CR4_SMAP 0x200000
