@@ -22,16 +22,19 @@ function(vmi_add_guest target)
                         -Wl,-z,noexecstack -Wl,-T,${G_LINKER_SCRIPT})
 endfunction()
 
-# vmi_add_pvh_guest(<target> SOURCES <files...> [INCLUDES <dirs...>] [OUTPUT_DIR <dir>])
+# vmi_add_pvh_guest(<target> SOURCES <files...> [INCLUDES <dirs...>] [LIBRARIES <targets...>]
+#                   [OUTPUT_DIR <dir>])
 # A kernel on guest/vmi's PVH entry and address-space layout (guest/vmi/kernel.ld: linked at
-# -2 GiB + physical, -mcmodel=kernel); it defines vmi_boot_main (guest/vmi/boot.hpp).
+# -2 GiB + physical, -mcmodel=kernel); it defines vmi_boot_main (<vmirt/boot.hpp>). LIBRARIES
+# (e.g. vmi_runtime) are linked before the entry.
 function(vmi_add_pvh_guest target)
-    cmake_parse_arguments(G "" "OUTPUT_DIR" "SOURCES;INCLUDES" ${ARGN})
+    cmake_parse_arguments(G "" "OUTPUT_DIR" "SOURCES;INCLUDES;LIBRARIES" ${ARGN})
     vmi_add_guest(${target}
         LINKER_SCRIPT ${PROJECT_SOURCE_DIR}/guest/vmi/kernel.ld
-        SOURCES ${G_SOURCES} ${PROJECT_SOURCE_DIR}/guest/vmi/pvh_entry.S
-        INCLUDES ${G_INCLUDES} ${PROJECT_SOURCE_DIR}/guest ${PROJECT_SOURCE_DIR}/abi/include
+        SOURCES ${G_SOURCES}
+        INCLUDES ${G_INCLUDES}
         OUTPUT_DIR ${G_OUTPUT_DIR})
+    target_link_libraries(${target} PRIVATE ${G_LIBRARIES} vmi_pvh_entry)
     target_compile_options(${target} PRIVATE -mcmodel=kernel)
     target_link_options(${target} PRIVATE -Wl,--no-warn-rwx-segments)
 endfunction()

@@ -5,8 +5,8 @@
 #include "events.hpp"
 #include "mm/mm.hpp"
 
-#include <vmi/cpu.hpp>
-#include <vmi/ops.hpp>
+#include <vmirt/cpu.hpp>
+#include <vmirt/ops.hpp>
 
 namespace kernel {
 

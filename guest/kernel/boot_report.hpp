@@ -1,7 +1,7 @@
 // The one `vmi: ` line that states what the VMI runtime did at boot.
 #pragma once
 
-#include <vmi/runtime.hpp>
+#include <vmirt/runtime.hpp>
 
 namespace kernel {
 

@@ -1,6 +1,6 @@
 #include "console.hpp"
 
-#include <vmi/ops.hpp>
+#include <vmirt/ops.hpp>
 
 namespace kernel {
 

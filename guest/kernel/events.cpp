@@ -3,8 +3,8 @@
 #include "console.hpp"
 #include "mm/mm.hpp"
 
-#include <vmi/native.hpp>
-#include <vmi/ops.hpp>
+#include <vmirt/native.hpp>
+#include <vmirt/ops.hpp>
 
 namespace kernel {
 

@@ -10,10 +10,10 @@
 #include "rom_state.hpp"
 #include "selftest.hpp"
 
-#include <vmi/boot.hpp>
-#include <vmi/ops.hpp>
-#include <vmi/pvh.hpp>
-#include <vmi/runtime.hpp>
+#include <vmirt/boot.hpp>
+#include <vmirt/ops.hpp>
+#include <vmirt/pvh.hpp>
+#include <vmirt/runtime.hpp>
 
 extern "C" const vmi_site __vmi_sites_start[];
 extern "C" const vmi_site __vmi_sites_end[];

@@ -1,7 +1,7 @@
 // Kernel self-tests (`run=tests`): PASS:/FAIL: lines identical in every environment.
 #pragma once
 
-#include <vmi/runtime.hpp>
+#include <vmirt/runtime.hpp>
 
 namespace kernel {
 

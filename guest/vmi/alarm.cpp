@@ -4,10 +4,10 @@
 // where CPUID.1:ECX[24] offers it (deadlines are cycle counts, no conversion), else counting
 // down at a rate measured once against the TSC. With no APIC: VMI_ERR_UNSUPPORTED. Everything
 // is set up at the first APIC or alarm call.
-#include "native.hpp"
 #include "native_cpu.hpp"
 
 #include <vmi/vmi.h>
+#include <vmirt/native.hpp>
 
 extern "C" {
 // How vmi_native_apic_eoi (native.S) reaches the APIC: 0 not at all, 1 x2APIC, 2 xAPIC page.

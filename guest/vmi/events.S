@@ -8,7 +8,7 @@
  * paths are counted instruction by instruction (docs/kernel.md). */
 
 #include <vmi/vmi.h>
-#include "site_asm.h"
+#include <vmirt/site_asm.h>
 
 /* Offsets into the runtime's data (events.cpp, alarm.cpp). */
 #define HANDLER_EXCEPTION 0

@@ -1,6 +1,5 @@
-#include "patch.hpp"
-
 #include <vmi/reloc.h>
+#include <vmirt/patch.hpp>
 
 namespace vmi {
 

@@ -1,6 +1,5 @@
-#include "rom_validate.hpp"
-
 #include <vmi/vmi.h>
+#include <vmirt/rom_validate.hpp>
 
 namespace vmi {
 

@@ -1,6 +1,5 @@
-#include "runtime.hpp"
-
-#include "ops.hpp"
+#include <vmirt/ops.hpp>
+#include <vmirt/runtime.hpp>
 
 namespace vmi {
 

@@ -4,7 +4,6 @@
 // 8-bit sum as it was, so that a valid ROM stays valid and a corrupt one stays corrupt.
 #include "fuzz_support.hpp"
 #include "rom/rom_image.hpp"
-#include "vmi/rom_validate.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -15,6 +14,7 @@
 #include <string>
 #include <vector>
 #include <vmi/rom_header.h>
+#include <vmirt/rom_validate.hpp>
 
 namespace {
 

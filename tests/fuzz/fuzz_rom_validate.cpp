@@ -3,7 +3,6 @@
 // buffer is exactly the input), checks that an accepted image keeps the validator's promises,
 // which the kernel relies on when it reads the call table and jumps to the entries.
 #include "fuzz_support.hpp"
-#include "vmi/rom_validate.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -12,6 +11,7 @@
 #include <cstring>
 #include <vector>
 #include <vmi/vmi.h>
+#include <vmirt/rom_validate.hpp>
 
 namespace {
 

@@ -1,13 +1,12 @@
 // Rewriting one call site (docs/spec.md §7): native, `call rel32` into the ROM, or NOPs.
 // Every site sits between guard bytes so that a write past its end shows.
-#include "vmi/patch.hpp"
-
 #include <algorithm>
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <limits>
 #include <vector>
 #include <vmi/reloc.h>
+#include <vmirt/patch.hpp>
 
 namespace vmi {
 namespace {

@@ -3,7 +3,6 @@
 // sum kept as it was. Windows and images are exactly sized so ASan sees any overrun.
 #include "rom/rom_image.hpp"
 #include "rom_builder.hpp"
-#include "vmi/rom_validate.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
+#include <vmirt/rom_validate.hpp>
 
 namespace vmm {
 namespace {

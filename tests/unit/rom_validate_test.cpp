@@ -2,7 +2,6 @@
 // images. Images are exactly as large as the window the validator is given, so that ASan
 // reports any read past it.
 #include "rom_builder.hpp"
-#include "vmi/rom_validate.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -16,6 +15,7 @@
 #include <utility>
 #include <vector>
 #include <vmi/vmi.h>
+#include <vmirt/rom_validate.hpp>
 
 namespace vmi {
 namespace {

@@ -2,7 +2,7 @@
 // with a ROM possibly one exit to a hypervisor that does it at host speed.
 #include "bytes.hpp"
 
-#include <vmi/ops.hpp>
+#include <vmirt/ops.hpp>
 
 namespace kernel::mm {
 

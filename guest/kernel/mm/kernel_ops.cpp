@@ -1,6 +1,6 @@
 #include "kernel_ops.hpp"
 
-#include <vmi/ops.hpp>
+#include <vmirt/ops.hpp>
 
 namespace kernel::mm {
 

@@ -6,7 +6,7 @@
 #include "paging.hpp"
 
 #include <stdint.h>
-#include <vmi/boot.hpp>
+#include <vmirt/boot.hpp>
 
 namespace kernel::mm {
 

@@ -2,9 +2,9 @@
 
 #include "memory_map.hpp"
 
-#include <vmi/boot.hpp>
-#include <vmi/ops.hpp>
-#include <vmi/pvh.hpp>
+#include <vmirt/boot.hpp>
+#include <vmirt/ops.hpp>
+#include <vmirt/pvh.hpp>
 
 extern "C" char __kernel_end[];
 

@@ -2,8 +2,8 @@
 
 #include "mm.hpp"
 
-#include <vmi/boot.hpp>
-#include <vmi/ops.hpp>
+#include <vmirt/boot.hpp>
+#include <vmirt/ops.hpp>
 
 namespace kernel::mm {
 

@@ -9,8 +9,8 @@
 #include "uapi/syscalls.h"
 #include "user_programs.hpp"
 
-#include <vmi/boot.hpp>
-#include <vmi/ops.hpp>
+#include <vmirt/boot.hpp>
+#include <vmirt/ops.hpp>
 
 namespace kernel::proc {
 

@@ -1,6 +1,6 @@
 #include "guest.hpp"
 
-#include <vmi/boot.hpp>
+#include <vmirt/boot.hpp>
 
 namespace guest {
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <stdint.h>
-#include <vmi/pvh.hpp>
+#include <vmirt/pvh.hpp>
 
 namespace guest {
 

@@ -4,9 +4,8 @@
 // helper in native.S that keeps the same register contract.
 #pragma once
 
-#include "site.hpp"
-
 #include <stdint.h>
+#include <vmirt/site.hpp>
 
 namespace vmi {
 

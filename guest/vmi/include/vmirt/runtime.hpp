@@ -2,11 +2,10 @@
 // bind every call, and patch the kernel's call sites. Any failure leaves the native code.
 #pragma once
 
-#include "patch.hpp"
-#include "rom_validate.hpp"
-
 #include <stdint.h>
 #include <vmi/vmi.h>
+#include <vmirt/patch.hpp>
+#include <vmirt/rom_validate.hpp>
 
 namespace vmi {
 

@@ -19,11 +19,15 @@
 // lengthened to VMI_SITE_MIN_BYTES with redundant CS-segment prefixes (ignored in 64-bit mode,
 // SDM vol. 1 §3.3.7.1), not followed by a NOP that the CPU, or an emulator, would also have to
 // execute. The native code is assembled once in a discarded section to learn its length
-// first. An empty native becomes one 5-byte NOP. gas evaluates a true comparison as -1.
+// first. An empty native becomes one 5-byte NOP, emitted as data: clang's assembler takes
+// `.nops` only with a constant length. gas and clang evaluate a true comparison as -1.
 // The record joins the enclosing function's COMDAT group ("a?"), so an inline op that the
 // compiler emits out of line in several objects leaves one record, not a dangling one.
 #define VMI_SITE_LEN "(665b - 664b)"
 #define VMI_SITE_MIN VMI_STRINGIFY(VMI_SITE_MIN_BYTES)
+// 0f 1f 44 00 00, the 5-byte NOP (SDM vol. 2B, NOP), as .fill's little-endian value.
+#define VMI_SITE_NOP "0x441f0f"
+static_assert(VMI_SITE_MIN_BYTES == 5, "an empty site is one VMI_SITE_NOP");
 #define VMI_SITE(native)                                                                           \
     ".pushsection .discard.vmi_site_length\n\t"                                                    \
     "664:\n\t" native "\n665:\n\t"                                                                 \
@@ -31,7 +35,7 @@
     "661:\n\t"                                                                                     \
     ".fill (" VMI_SITE_LEN " > 0) * (" VMI_SITE_LEN " < " VMI_SITE_MIN ") * (" VMI_SITE_MIN        \
     " - " VMI_SITE_LEN "), 1, 0x2e\n\t" native "\n\t"                                              \
-    ".nops -(" VMI_SITE_LEN " == 0) * " VMI_SITE_MIN "\n"                                          \
+    ".fill -(" VMI_SITE_LEN " == 0), " VMI_SITE_MIN ", " VMI_SITE_NOP "\n"                         \
     "663:\n\t"                                                                                     \
     ".pushsection .vmi_sites, \"a?\"\n\t"                                                          \
     ".balign 4\n\t"                                                                                \
