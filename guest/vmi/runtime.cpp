@@ -1,9 +1,19 @@
 #include <vmirt/ops.hpp>
 #include <vmirt/runtime.hpp>
 
+// The ABI minor this runtime presents to a ROM: its own, or an earlier one to test the version
+// rules (tests/kernel, kernel-abi-1.1.elf). A 1.1 kernel passes no init flags and a 4 KiB state,
+// calls reloc without arguments and knows no VMI_RELOC_CALL_STATE.
+#ifndef VMI_RUNTIME_ABI_MINOR
+#define VMI_RUNTIME_ABI_MINOR VMI_ABI_MINOR
+#endif
+
 namespace vmi {
 
 namespace {
+
+constexpr bool kAbi12 = VMI_RUNTIME_ABI_MINOR >= 2;
+constexpr uint64_t kAbi11StateBytes = 4096;
 
 using InitFn = uint32_t (*)(vmi_init_args*);
 using RelocFn = uint32_t (*)(uint32_t);
@@ -107,12 +117,13 @@ Report bind(const BindParams& params) {
     const auto rom_virt = reinterpret_cast<uint64_t>(rom.image);
     vmi_init_args args{};
     args.abi_major = VMI_ABI_MAJOR;
-    args.abi_minor = VMI_ABI_MINOR;
+    args.abi_minor = VMI_RUNTIME_ABI_MINOR;
     args.rom_virt = rom_virt;
     args.state_virt = reinterpret_cast<uint64_t>(params.state_page);
     args.state_phys = params.state_phys;
-    args.state_size = params.state_size;
-    args.flags = params.init_flags;
+    args.state_size =
+        kAbi12 || params.state_size < kAbi11StateBytes ? params.state_size : kAbi11StateBytes;
+    args.flags = kAbi12 ? params.init_flags : 0;
     const auto init = reinterpret_cast<InitFn>(
         rom_virt + header_u32(rom.image, offsetof(vmi_rom_header, init_offset)));
     report.init_status = init(&args);
@@ -123,7 +134,7 @@ Report bind(const BindParams& params) {
 
     // Calls the ROM does not know (it is older than this kernel) stay native.
     const auto reloc = [&](uint32_t call) {
-        return g_rom.reloc_takes_args
+        return kAbi12 && g_rom.reloc_takes_args
                    ? reinterpret_cast<RelocArgsFn>(rom_virt + g_rom.reloc)(call, &args)
                    : reinterpret_cast<RelocFn>(rom_virt + g_rom.reloc)(call);
     };
@@ -139,7 +150,7 @@ Report bind(const BindParams& params) {
             binding[call] = Binding::Call;
             target[call] = rom_virt + entry;
             ++report.calls_rom;
-        } else if (type == VMI_RELOC_CALL_STATE &&
+        } else if (kAbi12 && type == VMI_RELOC_CALL_STATE &&
                    state_entry_ok(rom_state_call_offset(rom.image, g_rom, call), params)) {
             // Code the ROM's init placed in its state (spec §7.1).
             binding[call] = Binding::Call;
