@@ -29,21 +29,21 @@ void fill_nops(uint8_t* p, uint32_t length) {
     }
 }
 
-PatchResult patch_site(uint8_t* site, uint8_t length, uint64_t site_addr, Binding binding,
-                       uint64_t target) {
-    if (length < VMI_SITE_MIN_BYTES) return PatchResult::SiteTooShort;
+Result<void, PatchError> patch_site(uint8_t* site, uint8_t length, uint64_t site_addr,
+                                    Binding binding, uint64_t target) {
+    if (length < VMI_SITE_MIN_BYTES) return PatchError::SiteTooShort;
     switch (binding) {
     case Binding::Native:
-        return PatchResult::Ok;
+        return {};
     case Binding::Nop:
         fill_nops(site, length);
-        return PatchResult::Ok;
+        return {};
     case Binding::Call:
         break;
     }
     // Two's-complement difference; in range iff it survives the round trip through int32.
     const int64_t rel = static_cast<int64_t>(target - (site_addr + 5));
-    if (rel != static_cast<int32_t>(rel)) return PatchResult::OutOfRange;
+    if (rel != static_cast<int32_t>(rel)) return PatchError::OutOfRange;
     const auto r = static_cast<uint32_t>(static_cast<int32_t>(rel));
     site[0] = 0xe8;
     site[1] = static_cast<uint8_t>(r);
@@ -51,7 +51,7 @@ PatchResult patch_site(uint8_t* site, uint8_t length, uint64_t site_addr, Bindin
     site[3] = static_cast<uint8_t>(r >> 16);
     site[4] = static_cast<uint8_t>(r >> 24);
     fill_nops(site + 5, length - 5u);
-    return PatchResult::Ok;
+    return {};
 }
 
 } // namespace vmi

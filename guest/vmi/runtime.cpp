@@ -172,9 +172,9 @@ Report bind(const BindParams& params) {
             continue;
         }
         if (binding[s->call] == Binding::Native) continue;
-        const PatchResult r = patch_site(site, s->length, reinterpret_cast<uint64_t>(site),
-                                         binding[s->call], target[s->call]);
-        if (r == PatchResult::Ok)
+        if (patch_site(site, s->length, reinterpret_cast<uint64_t>(site), binding[s->call],
+                       target[s->call])
+                .ok())
             ++report.sites_patched;
         else
             ++report.sites_bad;

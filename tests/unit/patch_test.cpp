@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <limits>
+#include <optional>
 #include <vector>
 #include <vmi/reloc.h>
 #include <vmirt/patch.hpp>
@@ -12,6 +13,12 @@ namespace vmi {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
+
+// A patch's error, or nullopt when it succeeded.
+std::optional<PatchError> failure(Result<void, PatchError> r) {
+    if (r.ok()) return std::nullopt;
+    return r.error();
+}
 
 // The recommended multi-byte NOPs, Intel SDM vol. 2B, "NOP", table 4-12, by length.
 const Bytes kSdmNops[9] = {
@@ -111,7 +118,7 @@ TEST(PatchSite, NativeLeavesTheSiteAlone) {
         Site site(n);
         const Bytes before = site.bytes();
         // The target is irrelevant, even an unreachable one.
-        EXPECT_EQ(patch_site(site.data(), n, kSite, Binding::Native, 0), PatchResult::Ok);
+        EXPECT_EQ(failure(patch_site(site.data(), n, kSite, Binding::Native, 0)), std::nullopt);
         EXPECT_EQ(site.bytes(), before) << "length " << int{n};
         EXPECT_TRUE(site.guards_intact());
     }
@@ -121,18 +128,18 @@ TEST(PatchSite, NopFillsTheWholeSite) {
     // Exact bytes for every length a real site has: the native code plus one padding NOP.
     for (std::uint8_t n = 5; n <= 20; ++n) {
         Site site(n);
-        EXPECT_EQ(patch_site(site.data(), n, kSite, Binding::Nop, 0), PatchResult::Ok);
+        EXPECT_EQ(failure(patch_site(site.data(), n, kSite, Binding::Nop, 0)), std::nullopt);
         EXPECT_EQ(site.bytes(), expected_nops(n)) << "length " << int{n};
         EXPECT_TRUE(site.guards_intact()) << "length " << int{n};
     }
     Site five(5);
-    ASSERT_EQ(patch_site(five.data(), 5, kSite, Binding::Nop, 0), PatchResult::Ok);
+    ASSERT_EQ(failure(patch_site(five.data(), 5, kSite, Binding::Nop, 0)), std::nullopt);
     EXPECT_EQ(five.bytes(), (Bytes{0x0f, 0x1f, 0x44, 0x00, 0x00}));
     Site ten(10);
-    ASSERT_EQ(patch_site(ten.data(), 10, kSite, Binding::Nop, 0), PatchResult::Ok);
+    ASSERT_EQ(failure(patch_site(ten.data(), 10, kSite, Binding::Nop, 0)), std::nullopt);
     EXPECT_EQ(ten.bytes(), (Bytes{0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00, 0x90}));
     Site twenty(20);
-    ASSERT_EQ(patch_site(twenty.data(), 20, kSite, Binding::Nop, 0), PatchResult::Ok);
+    ASSERT_EQ(failure(patch_site(twenty.data(), 20, kSite, Binding::Nop, 0)), std::nullopt);
     EXPECT_EQ(twenty.bytes(), (Bytes{0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00, 0x66,
                                      0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00, 0x66, 0x90}));
 }
@@ -141,7 +148,7 @@ TEST(PatchSite, CallToATargetAfterTheSite) {
     for (std::uint8_t n : {std::uint8_t{5}, std::uint8_t{6}, std::uint8_t{12}, kMaxSiteBytes}) {
         Site site(n);
         const std::uint64_t target = kSite + 0x123456;
-        ASSERT_EQ(patch_site(site.data(), n, kSite, Binding::Call, target), PatchResult::Ok);
+        ASSERT_EQ(failure(patch_site(site.data(), n, kSite, Binding::Call, target)), std::nullopt);
         EXPECT_EQ(site.bytes(), call_bytes(0x123456 - 5, n)) << "length " << int{n};
         EXPECT_TRUE(site.guards_intact());
     }
@@ -151,24 +158,24 @@ TEST(PatchSite, CallToATargetBeforeTheSite) {
     // The ROM mapped below the kernel text: a negative displacement.
     Site site(9);
     const std::uint64_t target = kSite - 0x400000;
-    ASSERT_EQ(patch_site(site.data(), 9, kSite, Binding::Call, target), PatchResult::Ok);
+    ASSERT_EQ(failure(patch_site(site.data(), 9, kSite, Binding::Call, target)), std::nullopt);
     EXPECT_EQ(site.bytes(), call_bytes(static_cast<std::uint32_t>(-0x400000 - 5), 9));
     EXPECT_EQ(site.bytes()[0], 0xe8);
     EXPECT_EQ(site.bytes()[4], 0xff) << "sign bits of a negative rel32";
     // A call to its own start: rel32 = -5.
     Site self(5);
-    ASSERT_EQ(patch_site(self.data(), 5, kSite, Binding::Call, kSite), PatchResult::Ok);
+    ASSERT_EQ(failure(patch_site(self.data(), 5, kSite, Binding::Call, kSite)), std::nullopt);
     EXPECT_EQ(self.bytes(), (Bytes{0xe8, 0xfb, 0xff, 0xff, 0xff}));
 }
 
 TEST(PatchSite, CallReachesExactlyTwoGiBEitherWay) {
     Site max(5);
-    ASSERT_EQ(patch_site(max.data(), 5, kSite, Binding::Call, target_for(kSite, kMaxRel)),
-              PatchResult::Ok);
+    ASSERT_EQ(failure(patch_site(max.data(), 5, kSite, Binding::Call, target_for(kSite, kMaxRel))),
+              std::nullopt);
     EXPECT_EQ(max.bytes(), (Bytes{0xe8, 0xff, 0xff, 0xff, 0x7f}));
     Site min(5);
-    ASSERT_EQ(patch_site(min.data(), 5, kSite, Binding::Call, target_for(kSite, kMinRel)),
-              PatchResult::Ok);
+    ASSERT_EQ(failure(patch_site(min.data(), 5, kSite, Binding::Call, target_for(kSite, kMinRel))),
+              std::nullopt);
     EXPECT_EQ(min.bytes(), (Bytes{0xe8, 0x00, 0x00, 0x00, 0x80}));
 }
 
@@ -177,8 +184,8 @@ TEST(PatchSite, CallOneByteBeyondTwoGiBIsRejectedAndTheSiteKept) {
                              -(std::int64_t{1} << 40), std::numeric_limits<std::int64_t>::max()}) {
         Site site(8);
         const Bytes before = site.bytes();
-        EXPECT_EQ(patch_site(site.data(), 8, kSite, Binding::Call, target_for(kSite, rel)),
-                  PatchResult::OutOfRange)
+        EXPECT_EQ(failure(patch_site(site.data(), 8, kSite, Binding::Call, target_for(kSite, rel))),
+                  PatchError::OutOfRange)
             << "rel " << rel;
         EXPECT_EQ(site.bytes(), before) << "rel " << rel;
         EXPECT_TRUE(site.guards_intact());
@@ -190,8 +197,8 @@ TEST(PatchSite, TooShortSitesAreRejectedUntouched) {
         for (Binding b : {Binding::Native, Binding::Call, Binding::Nop}) {
             Site site(n);
             const Bytes before = site.bytes();
-            EXPECT_EQ(patch_site(site.data(), n, kSite, b, kSite + 0x100),
-                      PatchResult::SiteTooShort)
+            EXPECT_EQ(failure(patch_site(site.data(), n, kSite, b, kSite + 0x100)),
+                      PatchError::SiteTooShort)
                 << "length " << int{n} << " binding " << static_cast<int>(b);
             EXPECT_EQ(site.bytes(), before);
             EXPECT_TRUE(site.guards_intact());

@@ -61,14 +61,14 @@ Result<void> init(uint64_t start_info_phys) {
     const UsableRangesParams params{map,          entries, kFrameFloor,
                                     g_window_top, holes,   sizeof holes / sizeof holes[0]};
     const unsigned n = usable_ranges(params, ranges, FrameAllocator::kMaxRanges);
-    MM_TRY(detail::g_frames.init(vmi::boot::kKernelBase, ranges, n));
+    VMI_TRY(detail::g_frames.init(vmi::boot::kKernelBase, ranges, n));
     for (uint64_t* table : g_kernel_tables)
         detail::g_frames.free_zeroed(PhysAddr{vmi::boot::virt_to_phys(table)});
 
     // The kernel window, as pvh_entry.S maps it but global and without the identity map.
-    MM_TRY(g_kernel_space.create());
-    MM_TRY(g_kernel_space.map_range(vmi::boot::kKernelBase, PhysAddr{0}, g_window_top,
-                                    kWritable | kGlobal | kLarge));
+    VMI_TRY(g_kernel_space.create());
+    VMI_TRY(g_kernel_space.map_range(vmi::boot::kKernelBase, PhysAddr{0}, g_window_top,
+                                     kWritable | kGlobal | kLarge));
     const uint64_t pml4e = g_kernel_space.ops().table(g_kernel_space.root())[kKernelWindowEntry];
     detail::g_kernel_pdpt = PhysAddr{pml4e & kAddressMask};
     g_kernel_space.activate();

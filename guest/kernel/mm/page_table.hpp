@@ -55,7 +55,7 @@ template <typename Ops> class PageTable {
 
     // A new empty PML4 sharing the kernel half (entry 511 -> Ops::kernel_pdpt()).
     Result<void> create() {
-        root_ = MM_TRY(new_table(kLevelPml4));
+        root_ = VMI_TRY(new_table(kLevelPml4));
         const PhysAddr kernel = ops_.kernel_pdpt();
         if (!kernel.null())
             write(Slot{root_, kKernelWindowEntry}, kernel.value | kPresent | kWritable, false);
@@ -89,7 +89,7 @@ template <typename Ops> class PageTable {
     Result<void> map(uint64_t va, PhysAddr pa, uint64_t flags) {
         const unsigned level = (flags & kLarge) ? kLevelPd : kLevelPt;
         if (!valid_mapping(va, pa, level_span(level), flags)) return Error::BadAddress;
-        const Slot s = MM_TRY(walk(va, level, true));
+        const Slot s = VMI_TRY(walk(va, level, true));
         if (read(s) & kPresent) return Error::AlreadyMapped;
         write(s, pa.value | flags | kPresent, false);
         return {};
@@ -108,7 +108,7 @@ template <typename Ops> class PageTable {
         const Lazy lazy(ops_);
         for (uint64_t done = 0; done < len;) {
             bool fresh = false;
-            const Slot first = MM_TRY(walk(va + done, level, true, &fresh));
+            const Slot first = VMI_TRY(walk(va + done, level, true, &fresh));
             const uint64_t room = kEntriesPerTable - first.index, left = (len - done) / size;
             const unsigned n = static_cast<unsigned>(left < room ? left : room);
             uint64_t* entries = ops_.table(first.table) + first.index;
@@ -164,7 +164,7 @@ template <typename Ops> class PageTable {
     Result<void> protect(uint64_t va, uint64_t flags) {
         const Mapping m = lookup(va);
         if (!m.present() || m.level != kLevelPt) return Error::NotMapped;
-        MM_TRY(remap(page_floor(va), m.frame(), flags));
+        VMI_TRY(remap(page_floor(va), m.frame(), flags));
         return {};
     }
 
@@ -322,7 +322,7 @@ template <typename Ops> class PageTable {
     }
 
     Result<PhysAddr> new_table(unsigned level) {
-        const PhysAddr t = MM_TRY(ops_.frames().alloc(Fill::Zero));
+        const PhysAddr t = VMI_TRY(ops_.frames().alloc(Fill::Zero));
         ops_.frames().table_summary(t) = 0;
         ops_.allocate_table(t, level);
         return t;
@@ -344,7 +344,7 @@ template <typename Ops> class PageTable {
             if (created) *created = false;
             if (!(e & kPresent)) {
                 if (!create) return Error::NotMapped;
-                table = MM_TRY(new_table(l - 1));
+                table = VMI_TRY(new_table(l - 1));
                 write(s, table.value | kTableFlags | (va < kUserTop ? kUser : 0), false);
                 if (created) *created = true;
             } else if (e & kLarge) {

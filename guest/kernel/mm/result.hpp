@@ -1,8 +1,8 @@
-// The memory manager's result type (docs/design.md §7, "Errors"): a value or a
-// small error enum, [[nodiscard]], with MM_TRY to propagate the error.
+// The memory manager's errors, in the guest side's one result type (vmirt/result.hpp, VMI_TRY).
 #pragma once
 
 #include <stdint.h>
+#include <vmirt/result.hpp>
 
 namespace kernel::mm {
 
@@ -39,41 +39,6 @@ constexpr const char* error_name(Error e) {
     return "?";
 }
 
-template <typename T> class [[nodiscard]] Result {
-  public:
-    constexpr Result(T value) : value_(value), ok_(true) {}
-    constexpr Result(Error error) : error_(error), ok_(false) {}
-
-    constexpr bool ok() const { return ok_; }
-    constexpr T value() const { return value_; }
-    constexpr Error error() const { return error_; }
-
-  private:
-    T value_{};
-    Error error_{};
-    bool ok_;
-};
-
-template <> class [[nodiscard]] Result<void> {
-  public:
-    constexpr Result() = default;
-    constexpr Result(Error error) : error_(error), ok_(false) {}
-
-    constexpr bool ok() const { return ok_; }
-    constexpr void value() const {}
-    constexpr Error error() const { return error_; }
-
-  private:
-    Error error_{};
-    bool ok_ = true;
-};
+template <typename T> using Result = vmi::Result<T, Error>;
 
 } // namespace kernel::mm
-
-// Evaluates to the value of a Result, or returns its error from the enclosing function.
-#define MM_TRY(expr)                                                                               \
-    ({                                                                                             \
-        auto mm_try_result_ = (expr);                                                              \
-        if (!mm_try_result_.ok()) return mm_try_result_.error();                                   \
-        mm_try_result_.value();                                                                    \
-    })
