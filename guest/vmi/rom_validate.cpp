@@ -61,8 +61,6 @@ uint8_t byte_sum(const uint8_t* image, uint32_t size) {
 
 const char* rom_check_reason(RomCheck check) {
     switch (check) {
-    case RomCheck::Ok:
-        return "ok";
     case RomCheck::NoOptionRom:
         return "no option ROM";
     case RomCheck::BadLength:
@@ -89,7 +87,7 @@ const char* rom_check_reason(RomCheck check) {
     return "unknown";
 }
 
-RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
+Result<RomInfo, RomCheck> validate_rom(const uint8_t* image, size_t window) {
     if (window < 3 || image[0] != VMI_ROM_SIGNATURE_0 || image[1] != VMI_ROM_SIGNATURE_1)
         return RomCheck::NoOptionRom;
     // The signature first (read from the window, whatever the length byte says): a firmware's
@@ -144,6 +142,7 @@ RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
         !string_ok(image, load32(image + VMI_FIELD(license_offset)), size))
         return RomCheck::BadString;
 
+    RomInfo info{};
     info.size = size;
     info.abi_major = major;
     info.abi_minor = minor;
@@ -153,7 +152,7 @@ RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info) {
     info.call_count = count < uint32_t{VMI_CALL_COUNT} ? count : uint32_t{VMI_CALL_COUNT};
     info.rom_version = load32(image + VMI_FIELD(rom_version));
     info.name = reinterpret_cast<const char*>(image + name);
-    return RomCheck::Ok;
+    return info;
 }
 
 uint32_t rom_call_offset(const uint8_t* image, uint32_t call) {

@@ -39,12 +39,12 @@ Candidate scan(const BindParams& params, Report& report) {
     bool rejected = false;
     for (uint64_t phys = VMI_ROM_SCAN_START; phys < VMI_ROM_SCAN_END; phys += VMI_ROM_SCAN_STEP) {
         const auto* image = reinterpret_cast<const uint8_t*>(phys + params.phys_offset);
-        RomInfo info{};
-        const RomCheck check = validate_rom(image, VMI_ROM_SCAN_END - phys, info);
-        if (check == RomCheck::Ok) {
-            g_rom = info;
+        const Result<RomInfo, RomCheck> valid = validate_rom(image, VMI_ROM_SCAN_END - phys);
+        if (valid.ok()) {
+            g_rom = valid.value();
             return {image, phys};
         }
+        const RomCheck check = valid.error();
         if (check == RomCheck::NoOptionRom) continue;
         if (check == RomCheck::NotVmi) {
             if (!report.foreign_rom_phys) report.foreign_rom_phys = phys;

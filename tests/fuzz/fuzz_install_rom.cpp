@@ -74,9 +74,8 @@ void install(std::span<const std::uint8_t> image) {
 
     // A ROM the guest accepted before is accepted after, unless the ROM put its data area
     // over its own call table or strings (which the hypervisor then overwrites, as told).
-    vmi::RomInfo info{};
-    if (vmi::validate_rom(image.data(), image.size(), info) != vmi::RomCheck::Ok) return;
-    const vmi::RomCheck after = vmi::validate_rom(window.data(), window.size(), info);
+    if (!vmi::validate_rom(image.data(), image.size()).ok()) return;
+    const auto after = vmi::validate_rom(window.data(), window.size());
     const std::uint8_t* h = image.data();
     const std::uint64_t area = sizeof(vmi_data_area);
     const bool clobbers =
@@ -85,10 +84,10 @@ void install(std::span<const std::uint8_t> image) {
         overlaps(data, area, load32(h + offsetof(vmi_rom_header, name_offset)), 32) ||
         overlaps(data, area, load32(h + offsetof(vmi_rom_header, license_offset)), 32);
     if (!clobbers)
-        check(after == vmi::RomCheck::Ok);
+        check(after.ok());
     else
-        check(after == vmi::RomCheck::Ok || after == vmi::RomCheck::EntryOutOfBounds ||
-              after == vmi::RomCheck::BadString);
+        check(after.ok() || after.error() == vmi::RomCheck::EntryOutOfBounds ||
+              after.error() == vmi::RomCheck::BadString);
 }
 
 } // namespace

@@ -21,25 +21,27 @@ using fuzz::load32;
 
 // abort() makes libFuzzer save the input as a crash.
 void validate(const std::uint8_t* image, std::size_t window) {
-    vmi::RomInfo info{};
-    const vmi::RomCheck result = vmi::validate_rom(image, window, info);
-    check(vmi::rom_check_reason(result) != nullptr);
+    const auto valid = vmi::validate_rom(image, window);
     // The checksum verdict agrees with a plain byte sum over rom_length units.
-    switch (result) {
-    case vmi::RomCheck::NoOptionRom:
-    case vmi::RomCheck::BadLength:
-    case vmi::RomCheck::TooSmall:
-    case vmi::RomCheck::NotVmi:
-        break;
-    case vmi::RomCheck::BadChecksum:
-        check(byte_sum(image, image[2] * std::size_t{VMI_ROM_UNIT}) != 0);
-        break;
-    default:
-        check(byte_sum(image, image[2] * std::size_t{VMI_ROM_UNIT}) == 0);
-        break;
+    if (!valid.ok()) {
+        check(vmi::rom_check_reason(valid.error()) != nullptr);
+        switch (valid.error()) {
+        case vmi::RomCheck::NoOptionRom:
+        case vmi::RomCheck::BadLength:
+        case vmi::RomCheck::TooSmall:
+        case vmi::RomCheck::NotVmi:
+            break;
+        case vmi::RomCheck::BadChecksum:
+            check(byte_sum(image, image[2] * std::size_t{VMI_ROM_UNIT}) != 0);
+            break;
+        default:
+            check(byte_sum(image, image[2] * std::size_t{VMI_ROM_UNIT}) == 0);
+            break;
+        }
+        return;
     }
-    if (result != vmi::RomCheck::Ok) return;
-
+    check(byte_sum(image, image[2] * std::size_t{VMI_ROM_UNIT}) == 0);
+    const vmi::RomInfo info = valid.value();
     check(info.size >= sizeof(vmi_rom_header) && info.size <= window);
     check(info.size % VMI_ROM_UNIT == 0 && info.size == image[2] * std::size_t{VMI_ROM_UNIT});
     check(info.abi_major == VMI_ABI_MAJOR);

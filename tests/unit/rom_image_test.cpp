@@ -248,8 +248,7 @@ TEST(InstallRom, FillsTheDataAreaOfTheRealRomAndKeepsTheSumZero) {
         ASSERT_EQ(window[i], rom[i]) << "byte " << i;
     }
     // The guest's validator accepts what the VMM installed.
-    vmi::RomInfo info{};
-    EXPECT_EQ(vmi::validate_rom(window.data(), window.size(), info), vmi::RomCheck::Ok);
+    EXPECT_TRUE(vmi::validate_rom(window.data(), window.size()).ok());
 }
 
 TEST(InstallRom, AdjustsForWhatTheDataAreaHeldBefore) {
@@ -275,9 +274,9 @@ TEST(InstallRom, ACorruptImageStaysCorruptByTheSameAmount) {
         Bytes window(kWindow);
         EXPECT_EQ(install_rom(window, corrupt, sample_facts()), "") << "the VMM does not judge";
         EXPECT_EQ(byte_sum(window.data(), corrupt.size()), sum) << "flip " << int{flip};
-        vmi::RomInfo info{};
-        EXPECT_EQ(vmi::validate_rom(window.data(), window.size(), info),
-                  vmi::RomCheck::BadChecksum);
+        const auto valid = vmi::validate_rom(window.data(), window.size());
+        ASSERT_FALSE(valid.ok());
+        EXPECT_EQ(valid.error(), vmi::RomCheck::BadChecksum);
     }
 }
 

@@ -4,12 +4,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <vmirt/result.hpp>
 
 namespace vmi {
 
 enum class RomCheck : uint8_t {
-    Ok,
-    NoOptionRom,      // no 0x55 0xAA here
+    NoOptionRom = 1,  // no 0x55 0xAA here
     NotVmi,           // an option ROM without the VMI-64 signature
     BadLength,        // zero length or longer than the scan window
     TooSmall,         // shorter than the VMI-64 header
@@ -35,9 +35,9 @@ struct RomInfo {
     bool reloc_takes_args;
 };
 
-// Checks everything the kernel relies on before it jumps into the image. `window` bytes are
-// readable at `image`. On Ok, fills `info`.
-RomCheck validate_rom(const uint8_t* image, size_t window, RomInfo& info);
+// Checks everything the kernel relies on before it jumps into the image, in the order of
+// docs/spec.md §8. `window` bytes are readable at `image`.
+Result<RomInfo, RomCheck> validate_rom(const uint8_t* image, size_t window);
 
 // Reads entry `call` of a validated image's call table (0 = not provided).
 uint32_t rom_call_offset(const uint8_t* image, uint32_t call);
