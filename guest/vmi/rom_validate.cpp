@@ -152,6 +152,9 @@ Result<RomInfo, RomCheck> validate_rom(const uint8_t* image, size_t window) {
     info.call_count = count < uint32_t{VMI_CALL_COUNT} ? count : uint32_t{VMI_CALL_COUNT};
     info.rom_version = load32(image + VMI_FIELD(rom_version));
     info.name = reinterpret_cast<const char*>(image + name);
+    info.init = load32(image + VMI_FIELD(init_offset));
+    info.features = load32(image + VMI_FIELD(features)) |
+                    uint64_t{load32(image + VMI_FIELD(features) + 4)} << 32;
     return info;
 }
 

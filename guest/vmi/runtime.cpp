@@ -1,3 +1,4 @@
+#include <vmirt/bindings.hpp>
 #include <vmirt/ops.hpp>
 #include <vmirt/runtime.hpp>
 
@@ -22,11 +23,19 @@ using RelocArgsFn = uint32_t (*)(uint32_t, const vmi_init_args*);
 
 RomInfo g_rom;
 bool g_bound = false;
-Binding g_binding[VMI_CALL_COUNT];
+BindingPlan g_plan;
 
-uint32_t header_u32(const uint8_t* image, size_t offset) {
-    return uint32_t{image[offset]} | uint32_t{image[offset + 1]} << 8 |
-           uint32_t{image[offset + 2]} << 16 | uint32_t{image[offset + 3]} << 24;
+// The ROM's reloc entry, called as this kernel's minor calls it.
+struct RelocContext {
+    uint64_t entry;
+    bool with_args;
+    const vmi_init_args* args;
+};
+
+uint32_t ask_reloc(void* context, uint32_t call) {
+    const auto* r = static_cast<const RelocContext*>(context);
+    return r->with_args ? reinterpret_cast<RelocArgsFn>(r->entry)(call, r->args)
+                        : reinterpret_cast<RelocFn>(r->entry)(call);
 }
 
 struct Candidate {
@@ -60,10 +69,6 @@ Candidate scan(const BindParams& params, Report& report) {
     return {};
 }
 
-bool state_entry_ok(uint32_t offset, const BindParams& params) {
-    return offset != 0 && offset < params.state_size;
-}
-
 void serialize() {
     // Cross-modifying code is not an issue on one CPU, but CPUID makes the new bytes visible
     // to the instruction stream without relying on that.
@@ -78,7 +83,7 @@ const RomInfo* bound_rom() {
 }
 
 Binding binding(uint32_t call) {
-    return g_bound && call < VMI_CALL_COUNT ? g_binding[call] : Binding::Native;
+    return g_bound && call < VMI_CALL_COUNT ? g_plan.binding[call] : Binding::Native;
 }
 
 const char* status_name(uint32_t status) {
@@ -124,71 +129,30 @@ Report bind(const BindParams& params) {
     args.state_size =
         kAbi12 || params.state_size < kAbi11StateBytes ? params.state_size : kAbi11StateBytes;
     args.flags = kAbi12 ? params.init_flags : 0;
-    const auto init = reinterpret_cast<InitFn>(
-        rom_virt + header_u32(rom.image, offsetof(vmi_rom_header, init_offset)));
+    const auto init = reinterpret_cast<InitFn>(rom_virt + g_rom.init);
     report.init_status = init(&args);
     if (report.init_status != VMI_OK) {
         report.outcome = Outcome::InitFailed;
         return report;
     }
 
-    // Calls the ROM does not know (it is older than this kernel) stay native.
-    const auto reloc = [&](uint32_t call) {
-        return kAbi12 && g_rom.reloc_takes_args
-                   ? reinterpret_cast<RelocArgsFn>(rom_virt + g_rom.reloc)(call, &args)
-                   : reinterpret_cast<RelocFn>(rom_virt + g_rom.reloc)(call);
-    };
-    Binding* binding = g_binding;
-    uint64_t target[VMI_CALL_COUNT];
-    report.calls_native = 0;
-    for (uint32_t call = 0; call < VMI_CALL_COUNT; ++call) {
-        binding[call] = Binding::Native;
-        target[call] = 0;
-        const uint32_t type = call < g_rom.call_count ? reloc(call) : VMI_RELOC_NATIVE;
-        const uint32_t entry = call < g_rom.call_count ? rom_call_offset(rom.image, call) : 0;
-        if (type == VMI_RELOC_CALL && entry != 0) {
-            binding[call] = Binding::Call;
-            target[call] = rom_virt + entry;
-            ++report.calls_rom;
-        } else if (kAbi12 && type == VMI_RELOC_CALL_STATE &&
-                   state_entry_ok(rom_state_call_offset(rom.image, g_rom, call), params)) {
-            // Code the ROM's init placed in its state (spec §7.1).
-            binding[call] = Binding::Call;
-            target[call] = args.state_virt + rom_state_call_offset(rom.image, g_rom, call);
-            ++report.calls_rom;
-        } else if (type == VMI_RELOC_NOP) {
-            binding[call] = Binding::Nop;
-            ++report.calls_nop;
-        } else {
-            ++report.calls_native;
-        }
-    }
-
-    for (const vmi_site* s = params.sites_begin; s < params.sites_end; ++s) {
-        auto* site = reinterpret_cast<uint8_t*>(reinterpret_cast<uint64_t>(&s->site_rel) +
-                                                static_cast<int64_t>(s->site_rel));
-        if (s->call >= VMI_CALL_COUNT || s->length > kMaxSiteBytes) {
-            ++report.sites_bad;
-            continue;
-        }
-        if (binding[s->call] == Binding::Native) continue;
-        if (patch_site(site, s->length, reinterpret_cast<uint64_t>(site), binding[s->call],
-                       target[s->call])
-                .ok())
-            ++report.sites_patched;
-        else
-            ++report.sites_bad;
-    }
+    RelocContext reloc{rom_virt + g_rom.reloc, kAbi12 && g_rom.reloc_takes_args, &args};
+    const BindingInputs inputs{rom.image,       &g_rom,          rom_virt,
+                               args.state_virt, args.state_size, kAbi12};
+    plan_bindings(inputs, ask_reloc, &reloc, g_plan);
+    report.calls_rom = g_plan.calls_rom;
+    report.calls_native = g_plan.calls_native;
+    report.calls_nop = g_plan.calls_nop;
+    const SiteCount sites = patch_sites(params.sites_begin, params.sites_end, g_plan);
+    report.sites_patched = sites.patched;
+    report.sites_bad = sites.bad;
     serialize();
 
     g_bound = true;
     report.outcome = Outcome::Bound;
     // A ROM decides some features at init (e.g. deprivileged execution): ask it.
     report.features =
-        binding[VMI_CALL_GET_FEATURES] == Binding::Call
-            ? get_features()
-            : header_u32(rom.image, offsetof(vmi_rom_header, features)) |
-                  uint64_t{header_u32(rom.image, offsetof(vmi_rom_header, features) + 4)} << 32;
+        g_plan.binding[VMI_CALL_GET_FEATURES] == Binding::Call ? get_features() : g_rom.features;
     return report;
 }
 

@@ -33,6 +33,8 @@ struct RomInfo {
     uint32_t state_table; // offset of the state call table (1.2), 0 if none
     uint32_t reloc;       // the reloc entry this kernel calls: reloc_args (1.2) if any, else reloc
     bool reloc_takes_args;
+    uint32_t init;     // the init entry
+    uint64_t features; // the header's VMI_FEATURE_* bits
 };
 
 // Checks everything the kernel relies on before it jumps into the image, in the order of
