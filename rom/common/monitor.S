@@ -334,6 +334,18 @@ stubs_kernel:
 
 /* ---- CPL3: dispatch ----------------------------------------------------------------------- */
 
+/* For a #PF (eax = the vector, rsp = the frame, rsi = the slot): the stub left CR2 in rax and
+ * the interrupted rax in the slot's extra word. */
+.macro page_fault_fixup
+    cmp $14, %eax
+    jne 1f
+    mov VMI_FRAME_RAX(%rsp), %rdx
+    mov %rdx, VAR(V_CR2)(%rip)
+    mov SLOT_EXTRA(%rsi), %rdx
+    mov %rdx, VMI_FRAME_RAX(%rsp)
+1:
+.endm
+
 /* From user mode: rsp = the kernel stack (UPDATE_KERNEL_STACK), the user's registers, the
  * slot in the user TSS page. The kernel's virtual IF is 0 (set before the return to user). */
 dispatch_user:
@@ -343,13 +355,8 @@ dispatch_user:
     incq VAR(V_ENTRIES)(%rip)
     lea USLOT_KR(%rip), %rsi
     mov SLOT_VECTOR(%rsi), %rax
-    cmp $14, %eax
-    jne 1f
-    mov VMI_FRAME_RAX(%rsp), %rdx
-    mov %rdx, VAR(V_CR2)(%rip)
-    mov SLOT_EXTRA(%rsi), %rdx
-    mov %rdx, VMI_FRAME_RAX(%rsp)
-1:  cmp $VMI_VECTOR_SYSCALL, %eax
+    page_fault_fixup
+    cmp $VMI_VECTOR_SYSCALL, %eax
     jne 2f
     /* SYSCALL: rip and rflags are in rcx and r11 (SDM vol. 2B SYSCALL). */
     mov %rax, VMI_FRAME_VECTOR(%rsp)
@@ -405,13 +412,8 @@ dispatch_kernel:
     incq VAR(V_ENTRIES)(%rip)
     mov SLOT_VECTOR(%rsi), %rax
     mov %rax, VMI_FRAME_VECTOR(%rsp)
-    cmp $14, %eax
-    jne 1f
-    mov VMI_FRAME_RAX(%rsp), %rdx
-    mov %rdx, VAR(V_CR2)(%rip)
-    mov SLOT_EXTRA(%rsi), %rdx
-    mov %rdx, VMI_FRAME_RAX(%rsp)
-1:  mov SLOT_ERROR(%rsi), %rdx
+    page_fault_fixup
+    mov SLOT_ERROR(%rsi), %rdx
     mov %rdx, VMI_FRAME_ERROR(%rsp)
     mov SLOT_RIP(%rsi), %rdx
     mov %rdx, VMI_FRAME_RIP(%rsp)

@@ -7,6 +7,7 @@
 #include "devices/io_bus.hpp"
 #include "devices/uart16550.hpp"
 #include "devices/uart16550_regs.hpp"
+#include "fuzz_guest_memory.hpp"
 #include "fuzz_support.hpp"
 #include "hypercall/hypercall_device.hpp"
 #include "machine/exit_handler.hpp"
@@ -22,15 +23,7 @@
 namespace {
 
 using fuzz::check;
-
-vmm::GuestMemory& guest_memory() {
-    static vmm::GuestMemory memory = [] {
-        auto m = vmm::GuestMemory::create(vmm::GuestMemory::kMinSize);
-        check(m.ok());
-        return std::move(m).value();
-    }();
-    return memory;
-}
+using fuzz::guest_memory;
 
 } // namespace
 

@@ -5,6 +5,7 @@
 // Input: cr0, cr3, cr4, efer (8 bytes each), a request count n (1 byte, at most 8), n requests
 // of 34 bytes (port offset, access: bit 0 write, bits 1-2 width 1/2/4; rdi, rsi, rcx, r8), then
 // guest-physical memory from address 0 (at most 640 KiB).
+#include "fuzz_guest_memory.hpp"
 #include "fuzz_support.hpp"
 #include "hypercall/hypercall_device.hpp"
 #include "memory/guest_memory.hpp"
@@ -21,6 +22,7 @@
 namespace {
 
 using fuzz::check;
+using fuzz::guest_memory;
 
 constexpr std::size_t kPaging = 4 * 8;
 constexpr std::size_t kRequest = 2 + 4 * 8;
@@ -31,15 +33,6 @@ std::uint64_t load64(const std::uint8_t* p) {
     std::uint64_t v;
     std::memcpy(&v, p, sizeof v);
     return v;
-}
-
-vmm::GuestMemory& guest_memory() {
-    static vmm::GuestMemory memory = [] {
-        auto m = vmm::GuestMemory::create(vmm::GuestMemory::kMinSize);
-        check(m.ok());
-        return std::move(m).value();
-    }();
-    return memory;
 }
 
 bool is_status(std::uint32_t v) {

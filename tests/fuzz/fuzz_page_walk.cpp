@@ -5,6 +5,7 @@
 // Input: cr0, cr3, cr4, efer, gva (8 bytes each, little-endian), length (2), mode (1), then
 // guest-physical memory from address 0 (low RAM, at most 640 KiB). Mode bit 0 forces 4-level
 // long-mode paging on, bit 1 keeps cr3 inside the bytes given, so that most inputs walk tables.
+#include "fuzz_guest_memory.hpp"
 #include "fuzz_support.hpp"
 #include "memory/guest_memory.hpp"
 #include "memory/page_walk.hpp"
@@ -20,6 +21,7 @@
 namespace {
 
 using fuzz::check;
+using fuzz::guest_memory;
 
 constexpr std::uint64_t kCr0Pg = 1ull << 31;
 constexpr std::uint64_t kCr0Pe = 1;
@@ -27,15 +29,6 @@ constexpr std::uint64_t kCr4Pae = 1ull << 5;
 constexpr std::uint64_t kCr4La57 = 1ull << 12;
 constexpr std::uint64_t kEferLmeLma = (1ull << 8) | (1ull << 10);
 constexpr std::size_t kHeader = 5 * 8 + 2 + 1;
-
-vmm::GuestMemory& guest_memory() {
-    static vmm::GuestMemory memory = [] {
-        auto m = vmm::GuestMemory::create(vmm::GuestMemory::kMinSize);
-        check(m.ok());
-        return std::move(m).value();
-    }();
-    return memory;
-}
 
 std::uint64_t load64(const std::uint8_t* p) {
     std::uint64_t v;

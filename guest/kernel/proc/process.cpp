@@ -287,9 +287,11 @@ vmi_trap_frame* sys_wait(vmi_trap_frame* f, uint64_t status_ptr) {
         any_child = true;
         if (c.state != State::Zombie) continue;
         const int status = c.exit_status;
-        if (status_ptr)
-            (void)mm::copy_to_user(p.space, p.areas, status_ptr, &status, sizeof status);
-        f->rax = static_cast<uint64_t>(c.pid);
+        // As for a parent woken by the exit (deliver_to_waiting_parent): the child is reaped
+        // either way, and a bad pointer is the caller's -EFAULT.
+        const bool copied =
+            !status_ptr || mm::copy_to_user(p.space, p.areas, status_ptr, &status, sizeof status);
+        f->rax = copied ? static_cast<uint64_t>(c.pid) : static_cast<uint64_t>(-E_FAULT);
         free_slot(c);
         return f;
     }
