@@ -162,14 +162,18 @@ rom_get_wallclock_time:
     pop %rdx
     ret
 
-/* console_write(rdi=buffer, rsi=length): one exit for the whole buffer. */
-rom_console_write:
+/* console_write(rdi=buffer, rsi=length): one exit for the whole buffer; the VMM's status is
+ * dropped (CONSOLE_WRITE returns nothing). */
+.macro console_hypercall
     push %rax
     push %rdx
     mov $VMM_HC_PORT_CONSOLE, %edx
     in %dx, %eax
     pop %rdx
     pop %rax
+.endm
+rom_console_write:
+    console_hypercall
     ret
 
 /* zero_page(rdi=page, rsi=physical): the VMM clears the frame at host speed, one exit instead
@@ -247,12 +251,7 @@ rom_get_features:
 #ifdef VMI_ROM_DEPRIVILEGED
 /* What the monitor needs at CPL0 for the console and power: this VMM's hypercalls. */
 .macro ROM_PRIVILEGED_CONSOLE
-    push %rax
-    push %rdx
-    mov $VMM_HC_PORT_CONSOLE, %edx
-    in %dx, %eax
-    pop %rdx
-    pop %rax
+    console_hypercall
 .endm
 .macro ROM_PRIVILEGED_SHUTDOWN
     mov %edi, %eax
