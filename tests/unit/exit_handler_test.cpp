@@ -115,6 +115,7 @@ TEST(ExitHandler, MmioReadsSeeAllOnes) {
     Fixture f;
     f.run().exit_reason = KVM_EXIT_MMIO;
     f.run().mmio.is_write = 0;
+    f.run().mmio.len = 4;
     EXPECT_FALSE(f.handle());
     for (std::uint8_t b : f.run().mmio.data)
         EXPECT_EQ(b, 0xff);

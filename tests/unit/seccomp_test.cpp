@@ -22,7 +22,7 @@ template <typename F> std::pair<int, std::string> under_filter(F body) {
     if (pid == 0) {
         dup2(fds[1], STDERR_FILENO);
         close(fds[0]);
-        if (!install_seccomp_filter({}, kStatus)) _exit(2);
+        if (!install_seccomp_filter({}, {}, kStatus)) _exit(2);
         body();
         _exit(0);
     }
