@@ -48,12 +48,13 @@ std::optional<StopRequest> handle_mmio(kvm_run& run, ExitContext& ctx) {
     if (mmio.len == 0 || mmio.len > sizeof mmio.data)
         return StopRequest{StopReason::UnhandledExit, "malformed MMIO exit"};
     const GuestPhysAddr addr(mmio.phys_addr);
-    std::uint64_t v = ~std::uint64_t{0}; // unclaimed: all ones, writes dropped
     if (mmio.is_write) {
+        std::uint64_t v = 0;
         std::memcpy(&v, mmio.data, mmio.len);
-        if (ctx.mmio) ctx.mmio->write(addr, mmio.len, v);
+        if (ctx.mmio) ctx.mmio->write(addr, mmio.len, v); // unclaimed: dropped
         return std::nullopt;
     }
+    std::uint64_t v = ~std::uint64_t{0}; // unclaimed: all ones
     if (ctx.mmio) ctx.mmio->read(addr, mmio.len, v);
     std::memset(run.mmio.data, 0xff, sizeof run.mmio.data);
     std::memcpy(run.mmio.data, &v, mmio.len);
