@@ -39,8 +39,9 @@ options:
 exit status:
   v        the guest wrote v to the debug-exit port 0xf4 (0..255)
   64       bad command line, or --mem below what the kernel needs
-  65       malformed kernel image      66  file missing, unreadable or not regular (a disk:
-                                           nor a block device, or not whole sectors)
+  65       malformed kernel image
+  66       file missing, unreadable or not regular (a disk may also be a block device,
+           and must be whole 512-byte sectors)
   67       malformed or oversized ROM  69  /dev/kvm or a KVM capability unavailable
   70       system call outside the seccomp allow-list
   71       KVM or OS call failed       74  console output could not be written

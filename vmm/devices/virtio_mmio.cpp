@@ -52,7 +52,7 @@ std::uint64_t VirtioMmio::read(std::uint64_t offset, unsigned width) {
 }
 
 void VirtioMmio::write(std::uint64_t offset, unsigned width, std::uint64_t value) {
-    // The block configuration has no field a driver may write without CONFIG_WCE.
+    // No configuration field offered is writable (virtio-blk's writeback would need CONFIG_WCE).
     if (offset >= kConfig || width != 4 || offset % 4 != 0) return;
     write_register(static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(value));
 }

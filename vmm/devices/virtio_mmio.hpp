@@ -28,9 +28,6 @@ class VirtioMmio final : public MmioDevice {
     std::uint64_t read(std::uint64_t offset, unsigned width) override;
     void write(std::uint64_t offset, unsigned width, std::uint64_t value) override;
 
-    std::uint32_t status() const { return status_; }
-    std::uint32_t interrupt_status() const { return interrupt_status_; }
-
   private:
     struct Queue {
         QueueLayout layout;
