@@ -218,7 +218,7 @@ class Disk {
         barrier();
         put(kQueueNotify, 0);
         for (unsigned spin = 0; static_cast<volatile uint16_t&>(q_.used.idx) == used_; ++spin)
-            if (spin == 1000) return 0xff;
+            if (spin == 10000000) return 0xff;
         last_used_len_ = q_.used.ring[used_ % kQueueSize].len;
         ++used_;
         return g_status;
@@ -323,12 +323,20 @@ bool bytes_are(const uint8_t* p, uint64_t n, unsigned mul, unsigned add) {
     return true;
 }
 
+// The ID in g_data is `want` and then a NUL, unless it fills all 20 bytes.
 bool id_is(const char* want) {
     for (unsigned i = 0; i < 20; ++i) {
         if (g_data[i] != static_cast<uint8_t>(*want)) return false;
-        if (*want) ++want;
+        if (!*want++) return true;
     }
     return true;
+}
+
+// GET_ID into a cleared buffer: a device may write only the string and its NUL.
+uint8_t get_id(Disk& d) {
+    for (unsigned i = 0; i < 20; ++i)
+        g_data[i] = 0xaa;
+    return d.request(kGetId, 0, g_data, 20, true);
 }
 
 // An MMIO write KVM serves in the kernel (the IOAPIC's index register) against one that
@@ -392,8 +400,7 @@ extern "C" int guest_main(const StartInfo* info) {
         g_data[i] = 0;
     check(d0.request(kIn, 2, g_data, kSector, true) == 0 && bytes_are(g_data, kSector, 5, 7),
           "disk 0: sector 2 reads back what was written");
-    check(d0.request(kGetId, 0, g_data, 20, true) == 0 && id_is("vmi-disk0"),
-          "disk 0: GET_ID is vmi-disk0");
+    check(get_id(d0) == 0 && id_is("vmi-disk0"), "disk 0: GET_ID is vmi-disk0");
     check(d0.request(kIn, 127, g_data, 2 * kSector, true) == 1,
           "disk 0: a read past the end fails");
     check(d0.request(99, 0, nullptr, 0, false) == 2, "disk 0: an unknown request is unsupported");
@@ -401,8 +408,7 @@ extern "C" int guest_main(const StartInfo* info) {
     check(d1.request(kIn, 1, g_data, kSector, true) == 0 && bytes_are(g_data, kSector, 3, 1),
           "disk 1: read sector 1 sees the host's bytes");
     check(d1.request(kOut, 2, g_data, kSector, false) == 1, "disk 1: a write fails (read-only)");
-    check(d1.request(kGetId, 0, g_data, 20, true) == 0 && id_is("vmi-disk1"),
-          "disk 1: GET_ID is vmi-disk1");
+    check(get_id(d1) == 0 && id_is("vmi-disk1"), "disk 1: GET_ID is vmi-disk1");
     d0.take_interrupt();
     d1.take_interrupt();
 
