@@ -2,7 +2,8 @@
 """Runs `vmi` once on bad input and checks its exit status and its one-line error.
 
 Malformed kernels are made at test time from a built test guest, so no binary files live in
-git. The token @INPUT in the vmi arguments names the generated input. Exit status 77 means
+git. The token @INPUT in the vmi arguments names the generated input (also inside an argument:
+@INPUT,ro), and @DISK a valid 64 KiB disk image. Exit status 77 means
 SKIP (ctest SKIP_RETURN_CODE): the check under test is only reached with a usable /dev/kvm.
 """
 
@@ -160,6 +161,11 @@ def make_input(kind, template, workdir):
     if kind == "fifo":
         os.mkfifo(path)
         return path
+    if kind == "disk-odd-size":
+        # Not a whole number of 512-byte sectors.
+        with open(path, "wb") as f:
+            f.write(bytes(1000))
+        return path
     if kind == "sparse-1g":
         # Exactly the kernel size limit, holes except for a first line that is no ELF header.
         with open(path, "wb") as f:
@@ -185,7 +191,8 @@ def main():
     p.add_argument("--guest", required=True, help="built test guest used as a template")
     p.add_argument("--workdir", required=True)
     p.add_argument("--input",
-                   choices=["missing", "directory", "fifo", "sparse-1g", *GENERATORS,
+                   choices=["missing", "directory", "fifo", "sparse-1g", "disk-odd-size",
+                            *GENERATORS,
                             *ROM_GENERATORS])
     p.add_argument("--status", type=int, required=True, help="expected exit status")
     p.add_argument("--stderr", help="text the one-line error must contain")
@@ -204,7 +211,12 @@ def main():
     args = list(opt.args)
     if opt.input:
         path = make_input(opt.input, opt.guest, opt.workdir)
-        args = [path if a == "@INPUT" else a for a in args]
+        args = [a.replace("@INPUT", path) for a in args]
+    if any("@DISK" in a for a in args):
+        disk = os.path.join(opt.workdir, "good.img")
+        with open(disk, "wb") as f:
+            f.truncate(64 * 1024)
+        args = [a.replace("@DISK", disk) for a in args]
 
     cmd = [opt.vmi, *args]
     print("$", " ".join(cmd))

@@ -234,6 +234,8 @@ Seeds exit_handler_seeds() {
     debug.io = {KVM_EXIT_IO_OUT, 4, 0xf4, 1, 2048};
     kvm_run mmio{};
     mmio.exit_reason = KVM_EXIT_MMIO;
+    mmio.mmio.phys_addr = 0xfeb00070; // virtio-mmio Status
+    mmio.mmio.len = 4;
     kvm_run shutdown{};
     shutdown.exit_reason = KVM_EXIT_SHUTDOWN;
     kvm_run internal{};
@@ -249,13 +251,130 @@ Seeds exit_handler_seeds() {
             {"internal", exit_seed(internal)}};
 }
 
+// fuzz_virtqueue input: flags, chain count, then guest memory from 0 with the descriptor table
+// at 0x1000, the available ring at 0x2000 and the used ring at 0x3000 (queue of 8).
+class VirtqSeed {
+  public:
+    explicit VirtqSeed(std::uint8_t flags = 3) : bytes_(2 + 0x6000) {
+        bytes_[0] = flags;
+        bytes_[1] = 8;
+    }
+    void desc(std::uint16_t i, std::uint64_t addr, std::uint32_t len, std::uint16_t flags,
+              std::uint16_t next = 0) {
+        put(0x1000 + 16u * i, addr);
+        put(0x1008 + 16u * i, len);
+        put(0x100c + 16u * i, flags);
+        put(0x100e + 16u * i, next);
+    }
+    void offer(std::uint16_t head) {
+        put(0x2004 + 2u * (avail_ % 8), head);
+        put(0x2002, ++avail_);
+    }
+    // A block request header (type, sector) at `at`.
+    void header(std::uint64_t at, std::uint32_t type, std::uint64_t sector) {
+        put(at, type);
+        put(at + 8, sector);
+    }
+    std::vector<std::uint8_t> bytes() const { return bytes_; }
+    std::vector<std::uint8_t> memory() const { return {bytes_.begin() + 2, bytes_.end()}; }
+
+  private:
+    template <typename T> void put(std::uint64_t at, T v) {
+        std::memcpy(&bytes_[2 + at], &v, sizeof v);
+    }
+    std::vector<std::uint8_t> bytes_;
+    std::uint16_t avail_ = 0;
+};
+
+Seeds virtqueue_seeds() {
+    constexpr std::uint16_t kNext = 1, kWrite = 2;
+    VirtqSeed read;
+    read.header(0x4000, 0, 2);
+    read.desc(0, 0x4000, 16, kNext, 1);
+    read.desc(1, 0x5000, 1024, kNext | kWrite, 2);
+    read.desc(2, 0x4100, 1, kWrite);
+    read.offer(0);
+    VirtqSeed write(0x13); // read-only disk
+    write.header(0x4000, 1, 5);
+    write.desc(3, 0x4000, 16, kNext, 4);
+    write.desc(4, 0x5000, 512, kNext, 5);
+    write.desc(5, 0x4100, 1, kWrite);
+    write.offer(3);
+    VirtqSeed batch;
+    batch.header(0x4000, 4, 0); // flush
+    batch.desc(0, 0x4000, 16, kNext, 1);
+    batch.desc(1, 0x4100, 1, kWrite);
+    batch.header(0x4010, 8, 0); // get ID
+    batch.desc(2, 0x4010, 16, kNext, 3);
+    batch.desc(3, 0x5000, 20, kNext | kWrite, 4);
+    batch.desc(4, 0x4101, 1, kWrite);
+    batch.offer(0);
+    batch.offer(2);
+    VirtqSeed loop;
+    loop.desc(0, 0x4000, 16, kNext, 1);
+    loop.desc(1, 0x4000, 16, kNext, 0);
+    loop.offer(0);
+    return {{"read", read.bytes()},
+            {"write-ro", write.bytes()},
+            {"flush-get-id", batch.bytes()},
+            {"loop", loop.bytes()}};
+}
+
+// fuzz_virtio_mmio input: flags, an access count, accesses (offset, access, value), memory.
+struct MmioAccess {
+    std::uint16_t offset;
+    bool write;
+    std::uint32_t value;
+};
+
+std::vector<std::uint8_t> mmio_seed(const std::vector<MmioAccess>& accesses,
+                                    const std::vector<std::uint8_t>& memory) {
+    std::vector<std::uint8_t> out{0, static_cast<std::uint8_t>(accesses.size())};
+    for (const MmioAccess& a : accesses) {
+        const std::uint8_t access = static_cast<std::uint8_t>((a.write ? 1 : 0) | (2 << 1));
+        out.insert(out.end(), {static_cast<std::uint8_t>(a.offset),
+                               static_cast<std::uint8_t>(a.offset >> 8), access});
+        for (int i = 0; i < 4; ++i)
+            out.push_back(static_cast<std::uint8_t>(a.value >> (8 * i)));
+    }
+    out.insert(out.end(), memory.begin(), memory.end());
+    return out;
+}
+
+Seeds virtio_mmio_seeds() {
+    constexpr std::uint16_t kNext = 1, kWrite = 2;
+    VirtqSeed read;
+    read.header(0x4000, 0, 2);
+    read.desc(0, 0x4000, 16, kNext, 1);
+    read.desc(1, 0x5000, 1024, kNext | kWrite, 2);
+    read.desc(2, 0x4100, 1, kWrite);
+    read.offer(0);
+    // Reset, negotiate VERSION_1 and FLUSH, queue 0 of 8 at 0x1000/0x2000/0x3000, DRIVER_OK,
+    // notify, read InterruptStatus, acknowledge.
+    const std::vector<MmioAccess> bring_up = {
+        {0x70, true, 0}, {0x70, true, 3},      {0x24, true, 0},      {0x20, true, 1u << 9},
+        {0x24, true, 1}, {0x20, true, 1},      {0x70, true, 11},     {0x30, true, 0},
+        {0x38, true, 8}, {0x80, true, 0x1000}, {0x90, true, 0x2000}, {0xa0, true, 0x3000},
+        {0x44, true, 1}, {0x70, true, 15},     {0x50, true, 0},      {0x60, false, 0},
+        {0x64, true, 1}, {0x100, false, 0}};
+    std::vector<MmioAccess> reset_midway = bring_up;
+    reset_midway.insert(reset_midway.begin() + 15, MmioAccess{0x70, true, 0});
+    VirtqSeed loop;
+    loop.desc(0, 0x4000, 16, kNext, 1);
+    loop.desc(1, 0x4000, 16, kNext, 0);
+    loop.offer(0);
+    return {{"bring-up-read", mmio_seed(bring_up, read.memory())},
+            {"reset-midway", mmio_seed(reset_midway, read.memory())},
+            {"loop", mmio_seed(bring_up, loop.memory())}};
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     if (argc != 3) {
         std::fprintf(stderr, "usage: make_fuzz_seeds "
                              "pvh_elf|run_options|rom_validate|install_rom|page_walk|"
-                             "hypercall_device|exit_handler DIR\n");
+                             "hypercall_device|exit_handler|virtqueue|virtio_mmio DIR\n");
         return 64;
     }
     const std::string_view target = argv[1];
@@ -266,6 +385,8 @@ int main(int argc, char** argv) {
                        : target == "page_walk"                               ? page_walk_seeds()
                        : target == "hypercall_device" ? hypercall_device_seeds()
                        : target == "exit_handler"     ? exit_handler_seeds()
+                       : target == "virtqueue"        ? virtqueue_seeds()
+                       : target == "virtio_mmio"      ? virtio_mmio_seeds()
                                                       : Seeds{};
     if (seeds.empty()) {
         std::fprintf(stderr, "make_fuzz_seeds: unknown target '%s'\n", argv[1]);

@@ -1,5 +1,6 @@
 // Exit decoding without KVM: a run area of our own, filled as KVM would (or would not).
 #include "devices/io_bus.hpp"
+#include "devices/mmio_bus.hpp"
 #include "machine/exit_handler.hpp"
 
 #include <cstddef>
@@ -115,9 +116,62 @@ TEST(ExitHandler, MmioReadsSeeAllOnes) {
     Fixture f;
     f.run().exit_reason = KVM_EXIT_MMIO;
     f.run().mmio.is_write = 0;
+    f.run().mmio.len = 4;
     EXPECT_FALSE(f.handle());
     for (std::uint8_t b : f.run().mmio.data)
         EXPECT_EQ(b, 0xff);
+}
+
+class MmioRecorder final : public MmioDevice {
+  public:
+    std::uint64_t read(std::uint64_t offset, unsigned width) override {
+        return 0x1122334455667788u + offset + width;
+    }
+    void write(std::uint64_t offset, unsigned width, std::uint64_t value) override {
+        last = {offset, width, value};
+    }
+    struct {
+        std::uint64_t offset;
+        unsigned width;
+        std::uint64_t value;
+    } last{};
+};
+
+TEST(ExitHandler, MmioReachesTheDeviceWithItsWidth) {
+    Fixture f;
+    MmioBus mmio;
+    MmioRecorder dev;
+    ASSERT_TRUE(mmio.add(GuestPhysAddr(0xfeb00000), 0x200, &dev).ok());
+    f.ctx.mmio = &mmio;
+    f.run().exit_reason = KVM_EXIT_MMIO;
+    f.run().mmio.phys_addr = 0xfeb00050;
+    f.run().mmio.is_write = 1;
+    f.run().mmio.len = 2;
+    const std::uint8_t bytes[8] = {0x34, 0x12, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    std::memcpy(f.run().mmio.data, bytes, 8);
+    EXPECT_FALSE(f.handle());
+    EXPECT_EQ(dev.last.offset, 0x50u);
+    EXPECT_EQ(dev.last.width, 2u);
+    EXPECT_EQ(dev.last.value, 0x1234u) << "only the access's bytes";
+
+    f.run().mmio.is_write = 0;
+    f.run().mmio.len = 4;
+    f.run().mmio.phys_addr = 0xfeb00000;
+    EXPECT_FALSE(f.handle());
+    std::uint64_t got = 0;
+    std::memcpy(&got, f.run().mmio.data, 8);
+    EXPECT_EQ(got, 0xffffffff00000000u | 0x5566778cu) << "low 4 bytes of the value";
+}
+
+TEST(ExitHandler, MalformedMmioExitStops) {
+    Fixture f;
+    f.run().exit_reason = KVM_EXIT_MMIO;
+    for (std::uint32_t len : {0u, 9u, 0xffffffffu}) {
+        f.run().mmio.len = len;
+        auto stop = f.handle();
+        ASSERT_TRUE(stop) << len;
+        EXPECT_EQ(stop->reason, StopReason::UnhandledExit);
+    }
 }
 
 TEST(ExitHandler, StopsWithAReasonForEveryOtherExit) {

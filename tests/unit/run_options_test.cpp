@@ -180,6 +180,45 @@ TEST(ParseRunOptions, Help) {
     EXPECT_NE(std::string_view(kRunUsage).find("usage: vmi run"), std::string_view::npos);
 }
 
+TEST(ParseRunOptions, DisksInOrderWithReadOnly) {
+    auto r = parse_run_options({"--disk", "a.img", "--disk", "/dev/b,ro", "k.elf"});
+    ASSERT_TRUE(r) << r.error().message;
+    const auto& disks = r.value().disks;
+    ASSERT_EQ(disks.size(), 2u);
+    EXPECT_EQ(disks[0].path, "a.img");
+    EXPECT_FALSE(disks[0].readonly);
+    EXPECT_EQ(disks[1].path, "/dev/b");
+    EXPECT_TRUE(disks[1].readonly);
+    EXPECT_EQ(r.value().kernel, "k.elf");
+}
+
+TEST(ParseRunOptions, RejectsBadDisks) {
+    EXPECT_TRUE(options_rejected({"--disk"}, "--disk needs a value"));
+    EXPECT_TRUE(options_rejected({"--disk", ""}, "invalid --disk ''"));
+    EXPECT_TRUE(options_rejected({"--disk", ",ro"}, "invalid --disk ',ro'"));
+    EXPECT_TRUE(options_rejected({"--disk", "a.img,rw"}, "invalid --disk option 'rw'"));
+    EXPECT_TRUE(options_rejected({"--disk", "a.img,"}, "invalid --disk option ''"));
+    EXPECT_TRUE(options_rejected({"--disk", "a.img,ro,ro"}, "invalid --disk option 'ro,ro'"));
+}
+
+TEST(ParseRunOptions, AtMostEightDisks) {
+    std::vector<std::string_view> args;
+    for (unsigned i = 0; i < kMaxDisks; ++i)
+        args.insert(args.end(), {"--disk", "d.img"});
+    auto eight = parse_run_options(args);
+    ASSERT_TRUE(eight) << eight.error().message;
+    EXPECT_EQ(eight.value().disks.size(), 8u);
+    args.insert(args.end(), {"--disk", "d.img"});
+    EXPECT_TRUE(options_rejected(args, "more than 8 --disk options"));
+}
+
+TEST(RunUsage, DocumentsDisks) {
+    const std::string usage = kRunUsage;
+    EXPECT_NE(usage.find("--disk FILE[,ro]"), std::string::npos);
+    EXPECT_NE(usage.find("0xfeb00000"), std::string::npos);
+    EXPECT_NE(usage.find("GSI 16"), std::string::npos);
+}
+
 TEST(RunUsage, DocumentsEveryExitStatus) {
     using namespace exit_code;
     const std::string usage = kRunUsage;

@@ -1,4 +1,5 @@
 // The VMM's seccomp allow-list: allowed calls work, any other ends the process with one line.
+#include "support/disk_file.hpp"
 #include "support/seccomp.hpp"
 
 #include <fcntl.h>
@@ -15,14 +16,15 @@ namespace {
 constexpr int kStatus = 70;
 
 // Runs `body` in a child under the filter; returns its exit status and what it wrote to stderr.
-template <typename F> std::pair<int, std::string> under_filter(F body) {
+template <typename F>
+std::pair<int, std::string> under_filter(F body, std::span<const int> calls = {}) {
     int fds[2];
     EXPECT_EQ(pipe(fds), 0);
     const pid_t pid = fork();
     if (pid == 0) {
         dup2(fds[1], STDERR_FILENO);
         close(fds[0]);
-        if (!install_seccomp_filter({}, kStatus)) _exit(2);
+        if (!install_seccomp_filter({}, calls, kStatus)) _exit(2);
         body();
         _exit(0);
     }
@@ -65,6 +67,17 @@ TEST(Seccomp, OpeningFilesIsNotAllowed) {
         under_filter([] { syscall(SYS_openat, AT_FDCWD, "/etc/passwd", 0); });
     EXPECT_EQ(status, kStatus);
     EXPECT_NE(err.find("system call " + std::to_string(SYS_openat)), std::string::npos);
+}
+
+TEST(Seccomp, DiskIoOnlyWhenAsked) {
+    const auto disk_io = [] {
+        char byte = 0;
+        if (pread(STDERR_FILENO, &byte, 1, 0) > 1) _exit(3);
+        fdatasync(STDERR_FILENO);
+    };
+    EXPECT_EQ(under_filter(disk_io).first, kStatus);
+    const auto [status, err] = under_filter(disk_io, disk_io_calls());
+    EXPECT_EQ(status, 0) << err;
 }
 
 } // namespace

@@ -7,7 +7,9 @@
 #include "loader/pvh_elf.hpp"
 #include "machine/cpu_state.hpp"
 #include "machine/machine.hpp"
+#include "machine/virtio_layout.hpp"
 #include "rom/rom_image.hpp"
+#include "support/disk_file.hpp"
 #include "support/file.hpp"
 #include "support/seccomp.hpp"
 
@@ -147,6 +149,16 @@ int cmd_run(const std::vector<std::string_view>& args) {
         rom = std::move(rom_image).value();
     }
 
+    std::vector<vmm::DiskFile> disks;
+    for (const auto& d : opt.disks) {
+        auto disk = vmm::open_disk(d.path, d.readonly);
+        if (!disk) return fail(disk.error());
+        disks.push_back(std::move(disk).value());
+    }
+    auto cmdline =
+        vmm::virtio_layout::kernel_cmdline(opt.cmdline, static_cast<unsigned>(disks.size()));
+    if (!cmdline) return fail(cmdline.error());
+
     auto kvm = vmm::Kvm::open();
     if (!kvm) return fail(kvm.error());
 
@@ -155,7 +167,8 @@ int cmd_run(const std::vector<std::string_view>& args) {
     vmm::ConsoleOutput console(STDOUT_FILENO, opt.console_limit, isatty(STDOUT_FILENO) == 1);
     vmm::MachineConfig config;
     config.mem_size = opt.mem_size;
-    config.cmdline = opt.cmdline;
+    config.cmdline = std::move(cmdline).value();
+    config.disks = std::move(disks);
     config.timeout_sec = opt.timeout_sec;
     config.console = [&console](std::uint8_t byte) { console.put(byte); };
     config.console_check = [&console] { return console.check(); };
@@ -172,9 +185,11 @@ int cmd_run(const std::vector<std::string_view>& args) {
     if (!machine.value()->rom_warning().empty())
         std::fprintf(stderr, "vmm: ROM data area not filled: %s\n",
                      machine.value()->rom_warning().c_str());
+    // Disk I/O is allowed only to a machine that has disks.
+    const auto calls = opt.disks.empty() ? std::span<const int>{} : vmm::disk_io_calls();
     if (!opt.no_seccomp)
-        if (auto sandbox =
-                vmm::install_seccomp_filter(vmm::run_loop_ioctls(), vmm::exit_code::kSeccomp);
+        if (auto sandbox = vmm::install_seccomp_filter(vmm::run_loop_ioctls(), calls,
+                                                       vmm::exit_code::kSeccomp);
             !sandbox)
             return fail(sandbox.error());
     auto outcome = machine.value()->run();

@@ -22,7 +22,12 @@ options:
                     faster), on, off
   --mem SIZE        guest RAM, e.g. 64M, 1G (default 128M; 2M..3G, multiple of 4K,
                     and at least what the kernel image needs)
-  --cmdline STR     kernel command line (at most 4095 bytes)
+  --cmdline STR     kernel command line (at most 4095 bytes, with what --disk appends)
+  --disk FILE[,ro]  attach FILE (a regular file or block device, a multiple of 512 bytes)
+                    as a virtio-blk disk; ",ro" opens it read-only and the guest's writes
+                    fail. Repeatable, at most 8 times: disk i is a virtio-mmio device at
+                    0xfeb00000 + i * 0x200 with IOAPIC GSI 16 + i, announced by appending
+                    "virtio_mmio.device=512@0x...:GSI" to the kernel command line
   --stats           print exits by reason and by I/O port when the guest stops
   --timeout SEC     stop the guest after SEC seconds (default: no limit)
   --console-limit SIZE
@@ -34,7 +39,9 @@ options:
 exit status:
   v        the guest wrote v to the debug-exit port 0xf4 (0..255)
   64       bad command line, or --mem below what the kernel needs
-  65       malformed kernel image      66  file missing, unreadable or not regular
+  65       malformed kernel image
+  66       file missing, unreadable or not regular (a disk may also be a block device,
+           and must be whole 512-byte sectors)
   67       malformed or oversized ROM  69  /dev/kvm or a KVM capability unavailable
   70       system call outside the seccomp allow-list
   71       KVM or OS call failed       74  console output could not be written
@@ -87,6 +94,25 @@ Result<std::uint64_t> parse_size(std::string_view text) {
 
 namespace {
 
+// FILE may not contain a comma: what follows one is an option.
+Result<DiskOption> parse_disk(std::string_view text) {
+    DiskOption disk;
+    const std::size_t comma = text.find(',');
+    disk.path = std::string(text.substr(0, comma));
+    if (disk.path.empty())
+        return make_error(ErrorKind::Usage,
+                          "invalid --disk '" + std::string(text) + "' (FILE or FILE,ro)");
+    if (comma != std::string_view::npos) {
+        const std::string_view option = text.substr(comma + 1);
+        if (option != "ro")
+            return make_error(ErrorKind::Usage, "invalid --disk option '" + std::string(option) +
+                                                    "' in '" + std::string(text) +
+                                                    "' (FILE or FILE,ro)");
+        disk.readonly = true;
+    }
+    return disk;
+}
+
 Result<unsigned> parse_seconds(std::string_view text) {
     unsigned value = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -132,6 +158,11 @@ Result<RunOptions> parse_run_options(const std::vector<std::string_view>& args) 
                 return make_error(ErrorKind::Usage, "invalid --console-limit 0 (at least 1 byte)");
         } else if (a == "--no-seccomp") {
             opt.no_seccomp = true;
+        } else if (a == "--disk") {
+            if (opt.disks.size() == kMaxDisks)
+                return make_error(ErrorKind::Usage,
+                                  "more than " + std::to_string(kMaxDisks) + " --disk options");
+            opt.disks.push_back(TRY(parse_disk(TRY(value()))));
         } else if (a.starts_with("-")) {
             return make_error(ErrorKind::Usage, "unknown option '" + std::string(a) + "'");
         } else if (opt.kernel) {

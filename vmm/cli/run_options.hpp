@@ -1,6 +1,7 @@
 // Command-line options of `vmi run`, parsed without side effects so they can be unit-tested.
 #pragma once
 
+#include "machine/virtio_layout.hpp"
 #include "support/result.hpp"
 
 #include <cstdint>
@@ -10,6 +11,15 @@
 #include <vector>
 
 namespace vmm {
+
+// `--disk FILE[,ro]`
+struct DiskOption {
+    std::string path;
+    bool readonly = false;
+};
+
+// More --disk options are refused: there are places for this many devices.
+inline constexpr unsigned kMaxDisks = virtio_layout::kMaxDevices;
 
 struct RunOptions {
     std::optional<std::string> kernel; // default: kernel.elf beside the vmi binary
@@ -22,6 +32,7 @@ struct RunOptions {
     unsigned timeout_sec = 0;
     std::uint64_t console_limit = 0; // bytes; 0 = no limit
     bool no_seccomp = false;
+    std::vector<DiskOption> disks; // in order: disk i is virtio-blk device i
     bool help = false;
 };
 

@@ -11,7 +11,9 @@ namespace {
 constexpr KvmCapability kRequired[] = {
     {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM"},
     {KVM_CAP_READONLY_MEM, "KVM_CAP_READONLY_MEM", "the read-only option-ROM window"},
-    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", "the in-kernel local APIC and halt detection"},
+    // KVM_IRQ_LINE, the disks' interrupts, comes with the in-kernel irqchip.
+    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP",
+     "the in-kernel local APIC, halt detection and the IOAPIC for device interrupts"},
     {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", "--timeout and signal handling"},
     {KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ", "the TSC rate given to the guest"},
     {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "the guest's CPUID"},

@@ -46,8 +46,8 @@ Error ioctl_error(const char* name) {
                                              " (errno " + std::to_string(err) + ")");
 }
 
-constexpr unsigned long kRunLoopIoctls[] = {KVM_RUN,       KVM_GET_REGS,     KVM_GET_SREGS,
-                                            KVM_GET_LAPIC, KVM_GET_MP_STATE, kGetMsrs};
+constexpr unsigned long kRunLoopIoctls[] = {
+    KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_LAPIC, KVM_GET_MP_STATE, kGetMsrs, KVM_IRQ_LINE};
 
 } // namespace
 
@@ -122,6 +122,14 @@ Result<void> Vm::map_memory(const GuestMemory& memory) {
 
 Result<void> Vm::create_irqchip() {
     if (ioctl(fd(), KVM_CREATE_IRQCHIP, 0) != 0) return ioctl_error("KVM_CREATE_IRQCHIP");
+    return {};
+}
+
+Result<void> Vm::set_irq_line(unsigned gsi, bool level) {
+    kvm_irq_level irq{};
+    irq.irq = gsi;
+    irq.level = level ? 1 : 0;
+    if (ioctl(fd(), KVM_IRQ_LINE, &irq) != 0) return ioctl_error("KVM_IRQ_LINE");
     return {};
 }
 

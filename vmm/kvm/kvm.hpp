@@ -14,8 +14,8 @@
 
 namespace vmm {
 
-// The vCPU ioctls a running machine issues (Machine::run and its stop report): the seccomp
-// allow-list admits ioctl with these requests only.
+// The ioctls a running machine issues (Machine::run and its stop report, and KVM_IRQ_LINE from
+// its devices): the seccomp allow-list admits ioctl with these requests only.
 std::span<const unsigned long> run_loop_ioctls();
 
 class Kvm {
@@ -77,6 +77,8 @@ class Vm {
     Result<void> map_memory(const GuestMemory& memory);
     // KVM_CREATE_IRQCHIP: in-kernel PIC, IOAPIC and a local APIC per vCPU created afterwards.
     Result<void> create_irqchip();
+    // KVM_IRQ_LINE: drives input `gsi` of the in-kernel irqchip (IOAPIC pin gsi) to `level`.
+    Result<void> set_irq_line(unsigned gsi, bool level);
     Result<Vcpu> create_vcpu(const Kvm& kvm, unsigned id);
 
   private:

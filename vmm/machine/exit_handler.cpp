@@ -42,10 +42,23 @@ std::optional<StopRequest> handle_io(kvm_run& run, std::size_t run_size, ExitCon
     return std::nullopt;
 }
 
-void handle_mmio(kvm_run& run) {
-    // No MMIO devices yet: reads see all ones, writes are dropped (unclaimed bus).
-    auto& mmio = run.mmio;
-    if (!mmio.is_write) std::memset(mmio.data, 0xff, sizeof mmio.data);
+std::optional<StopRequest> handle_mmio(kvm_run& run, ExitContext& ctx) {
+    // Copied once, like a port I/O exit; the data of a read goes back into the run area.
+    const auto mmio = run.mmio;
+    if (mmio.len == 0 || mmio.len > sizeof mmio.data)
+        return StopRequest{StopReason::UnhandledExit, "malformed MMIO exit"};
+    const GuestPhysAddr addr(mmio.phys_addr);
+    if (mmio.is_write) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, mmio.data, mmio.len);
+        if (ctx.mmio) ctx.mmio->write(addr, mmio.len, v); // unclaimed: dropped
+        return std::nullopt;
+    }
+    std::uint64_t v = ~std::uint64_t{0}; // unclaimed: all ones
+    if (ctx.mmio) ctx.mmio->read(addr, mmio.len, v);
+    std::memset(run.mmio.data, 0xff, sizeof run.mmio.data);
+    std::memcpy(run.mmio.data, &v, mmio.len);
+    return std::nullopt;
 }
 
 } // namespace
@@ -56,8 +69,7 @@ std::optional<StopRequest> handle_exit(kvm_run& run, std::size_t run_size, ExitC
     case KVM_EXIT_IO:
         return handle_io(run, run_size, ctx);
     case KVM_EXIT_MMIO:
-        handle_mmio(run);
-        return std::nullopt;
+        return handle_mmio(run, ctx);
     case KVM_EXIT_SHUTDOWN:
         return StopRequest{StopReason::Shutdown, "guest shut down (triple fault)"};
     case KVM_EXIT_FAIL_ENTRY: {

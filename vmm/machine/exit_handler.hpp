@@ -3,6 +3,7 @@
 #pragma once
 
 #include "devices/io_bus.hpp"
+#include "devices/mmio_bus.hpp"
 #include "machine/exit_stats.hpp"
 #include "machine/stop_reason.hpp"
 
@@ -20,6 +21,8 @@ struct ExitContext {
     // (rep ins/outs) is refused instead of repeating the request once per element.
     std::uint16_t single_base = 0;
     std::uint16_t single_count = 0;
+    // The MMIO devices; none: every MMIO address is unclaimed.
+    MmioBus* mmio = nullptr;
 };
 
 // `run` is the area KVM shares, `run_size` bytes long (KVM_GET_VCPU_MMAP_SIZE); nothing outside

@@ -1,11 +1,13 @@
 #include "machine/machine.hpp"
 
+#include "devices/virtio_mmio_regs.hpp"
 #include "kvm/host_cpu.hpp"
 #include "loader/pvh_elf.hpp"
 #include "loader/start_info.hpp"
 #include "machine/cpu_state.hpp"
 #include "machine/cpuid_policy.hpp"
 #include "machine/exit_handler.hpp"
+#include "machine/virtio_layout.hpp"
 #include "machine/wake_check.hpp"
 #include "rom/rom_image.hpp"
 
@@ -147,6 +149,25 @@ Result<void> Machine::attach_devices() {
     TRY(io_bus_.add(DebugExit::kPort, DebugExit::kPortCount, &debug_exit_));
     // The hypercall ports exist only for a guest that was offered a ROM.
     if (!config_.rom.empty()) TRY(io_bus_.add(VMM_HC_PORT_BASE, VMM_HC_PORT_COUNT, &hypercalls_));
+    for (unsigned i = 0; i < config_.disks.size(); ++i) {
+        auto disk = std::make_unique<VirtioBlk>(memory_, std::move(config_.disks[i]),
+                                                "vmi-disk" + std::to_string(i));
+        const unsigned gsi = virtio_layout::device_gsi(i);
+        auto transport = std::make_unique<VirtioMmio>(
+            memory_, *disk,
+            [this, gsi](bool asserted) {
+                if (auto set = vm_.set_irq_line(gsi, asserted); !set && irq_error_.empty())
+                    irq_error_ = set.error().message;
+            },
+            [i](const std::string& why) {
+                std::fprintf(stderr, "vmm: virtio-blk %u: %s; the device needs a reset\n", i,
+                             why.c_str());
+            });
+        TRY(mmio_bus_.add(virtio_layout::device_base(i), virtio_mmio::kSize, transport.get()));
+        disks_.push_back(std::move(disk));
+        virtio_.push_back(std::move(transport));
+    }
+    config_.disks.clear();
     return {};
 }
 
@@ -199,7 +220,7 @@ Result<std::optional<RunOutcome>> Machine::check_halted() {
 Result<RunOutcome> Machine::run() {
     kvm_run* run = vcpu_.run_data();
     RunSignals signals(run);
-    ExitContext exits{io_bus_, stats_, 0, 0};
+    ExitContext exits{io_bus_, stats_, 0, 0, &mmio_bus_};
     if (!config_.rom.empty()) {
         exits.single_base = VMM_HC_PORT_BASE;
         exits.single_count = VMM_HC_PORT_COUNT;
@@ -224,6 +245,7 @@ Result<RunOutcome> Machine::run() {
         }
         if (auto request = handle_exit(*run, vcpu_.run_size(), exits))
             return stop(request->reason, std::move(request->detail));
+        if (!irq_error_.empty()) return make_error(ErrorKind::System, irq_error_);
         if (run->exit_reason != KVM_EXIT_IO) continue;
         if (hypercalls_.power_request() == PowerRequest::Reboot)
             return stop(StopReason::Reboot, "guest requested a reboot; stopping");

@@ -4,13 +4,17 @@
 
 #include "devices/debug_exit.hpp"
 #include "devices/io_bus.hpp"
+#include "devices/mmio_bus.hpp"
 #include "devices/uart16550.hpp"
 #include "devices/uart16550_regs.hpp"
+#include "devices/virtio_blk.hpp"
+#include "devices/virtio_mmio.hpp"
 #include "hypercall/hypercall_device.hpp"
 #include "kvm/kvm.hpp"
 #include "machine/exit_stats.hpp"
 #include "machine/stop_reason.hpp"
 #include "memory/guest_memory.hpp"
+#include "support/disk_file.hpp"
 #include "support/result.hpp"
 
 #include <cstdint>
@@ -34,6 +38,7 @@ enum class CpuidCache {
 
 struct MachineConfig {
     std::uint64_t mem_size = 128ull << 20;
+    // Complete: with the virtio_mmio.device= argument of each disk (virtio_layout.hpp).
     std::string cmdline;
     unsigned timeout_sec = 0;      // 0 = none
     Uart16550::Sink console;       // receives every byte the guest sends to COM1
@@ -42,6 +47,8 @@ struct MachineConfig {
     // Asked after every port I/O exit, the only way the guest writes to the console: a reason
     // to stop (output failed, a limit reached), or nothing.
     std::function<std::optional<StopRequest>()> console_check;
+    // Disk i becomes virtio-blk device i (virtio_layout.hpp).
+    std::vector<DiskFile> disks;
 };
 
 struct RunOutcome {
@@ -90,6 +97,11 @@ class Machine {
     DebugExit debug_exit_;
     HypercallDevice hypercalls_;
     IoBus io_bus_;
+    std::vector<std::unique_ptr<VirtioBlk>> disks_;
+    std::vector<std::unique_ptr<VirtioMmio>> virtio_;
+    MmioBus mmio_bus_;
+    // The first failed KVM_IRQ_LINE: a device cannot report it from inside a register write.
+    std::string irq_error_;
     std::string rom_warning_;
     ExitStats stats_;
     // Consecutive kicks that found the vCPU halted with nothing to wake it.

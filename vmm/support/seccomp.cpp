@@ -39,8 +39,9 @@ constexpr int kAllowed[] = {
     SYS_tgkill,       SYS_exit,      SYS_exit_group,
 };
 
-std::vector<int> allowed_calls() {
+std::vector<int> allowed_calls(std::span<const int> extra) {
     std::vector<int> calls(std::begin(kAllowed), std::end(kAllowed));
+    calls.insert(calls.end(), extra.begin(), extra.end());
 #ifdef VMM_SANITIZED
     // Sanitizer runtimes check whether memory is readable by writing it into a pipe, and switch
     // signal stacks on exit; a sanitizer build allows that much more and is otherwise the same.
@@ -81,7 +82,8 @@ sock_filter jeq(std::uint32_t k, std::uint8_t jt, std::uint8_t jf) {
     return BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf);
 }
 
-std::vector<sock_filter> build_program(std::span<const unsigned long> ioctls) {
+std::vector<sock_filter> build_program(std::span<const unsigned long> ioctls,
+                                       std::span<const int> calls) {
     std::vector<sock_filter> p;
     const auto ret = [&p](std::uint32_t action) { p.push_back(stmt(BPF_RET | BPF_K, action)); };
     // Another architecture's or the x32 ABI's numbers mean other calls: refuse them outright.
@@ -91,7 +93,7 @@ std::vector<sock_filter> build_program(std::span<const unsigned long> ioctls) {
     p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
     p.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, __X32_SYSCALL_BIT, 0, 1));
     ret(SECCOMP_RET_KILL_PROCESS);
-    for (int nr : allowed_calls()) {
+    for (int nr : allowed_calls(calls)) {
         p.push_back(jeq(static_cast<std::uint32_t>(nr), 0, 1));
         ret(SECCOMP_RET_ALLOW);
     }
@@ -116,15 +118,17 @@ Error os_error(const char* what) {
 
 } // namespace
 
-Result<void> install_seccomp_filter(std::span<const unsigned long> ioctls, int exit_status) {
+Result<void> install_seccomp_filter(std::span<const unsigned long> ioctls,
+                                    std::span<const int> calls, int exit_status) {
     if (ioctls.size() > 100) return make_error(ErrorKind::System, "too many ioctls for seccomp");
+    if (calls.size() > 100) return make_error(ErrorKind::System, "too many calls for seccomp");
     g_exit_status = exit_status;
     struct sigaction sa {};
     sa.sa_sigaction = on_sigsys;
     sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGSYS, &sa, nullptr) != 0) return os_error("sigaction(SIGSYS)");
-    std::vector<sock_filter> program = build_program(ioctls);
+    std::vector<sock_filter> program = build_program(ioctls, calls);
     const sock_fprog prog{static_cast<unsigned short>(program.size()), program.data()};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return os_error("prctl(PR_SET_NO_NEW_PRIVS)");
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)

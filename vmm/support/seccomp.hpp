@@ -11,7 +11,9 @@ namespace vmm {
 
 // Installs the filter (and PR_SET_NO_NEW_PRIVS) for the rest of the process's life. A system
 // call outside the list raises SIGSYS, whose handler prints one line naming the call on stderr
-// and exits with `exit_status`. `ioctls` are the ioctl requests allowed besides TCGETS.
-Result<void> install_seccomp_filter(std::span<const unsigned long> ioctls, int exit_status);
+// and exits with `exit_status`. `ioctls` are the ioctl requests allowed besides TCGETS, `calls`
+// the system calls allowed besides the run loop's own (a disk's I/O).
+Result<void> install_seccomp_filter(std::span<const unsigned long> ioctls,
+                                    std::span<const int> calls, int exit_status);
 
 } // namespace vmm
