@@ -5,6 +5,8 @@ Environments: vmm (our `vmi run` with its ROM, or --rom/--rom-variant), vmm-noro
 qemu-tcg and qemu-kvm (QEMU -M microvm, no ROM), qemu-q35 (QEMU q35 TCG with our ROM as an
 option ROM: SeaBIOS, no VMM behind the ROM). QEMU's isa-debug-exit turns guest status v into
 process status (v << 1) | 1; `vmi run` returns v.
+With --disk, the guest gets a virtio-blk disk: `vmi run --disk FILE[,ro]`, or on QEMU a modern
+virtio-mmio transport (`-M microvm,acpi=off`, which announces it on the command line).
 With --expect-vmi, the guest's `vmi: ` line must match that regular expression and the rest of
 the output must equal the expected file; firmware output before it (SeaBIOS) is ignored.
 Exit status: 0 pass, 1 fail, 77 skip (environment missing; ctest SKIP_RETURN_CODE).
@@ -47,16 +49,27 @@ def command(args, workdir):
             cmd += ["--rom", args.rom]
         if args.cmdline:
             cmd += ["--cmdline", args.cmdline]
+        if args.disk:
+            cmd += ["--disk", args.disk + (",ro" if args.disk_ro else "")]
         return cmd + args.vmi_arg
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         skip("qemu-system-x86_64 is not installed")
     machine = "q35" if args.env == "qemu-q35" else "microvm"
+    if args.disk and machine == "microvm":
+        machine += ",acpi=off"
     cmd = [qemu, "-M", machine, "-m", args.mem, "-nodefaults", "-no-user-config",
            "-nographic", "-serial", "stdio", "-no-reboot", "-kernel", args.kernel,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
     if args.env == "qemu-q35":
         cmd += ["-option-rom", args.rom]
+    if args.disk:
+        # QEMU's virtio-mmio transport is legacy (version 1) unless told otherwise.
+        legacy = "true" if args.disk_legacy else "false"
+        cmd += ["-global", f"virtio-mmio.force-legacy={legacy}",
+                "-device", "virtio-blk-device,drive=d0",
+                "-drive", f"id=d0,file={args.disk},format=raw,if=none" +
+                (",readonly=on" if args.disk_ro else "")]
     if args.env == "qemu-kvm":
         if not kvm_usable():
             skip("/dev/kvm is missing or not accessible")
@@ -94,6 +107,10 @@ def main():
     p.add_argument("--expect-status", type=int, required=True)
     p.add_argument("--expect-stderr", help="substring the monitor must print on stderr")
     p.add_argument("--cmdline", default="")
+    p.add_argument("--disk", help="raw disk image for a virtio-blk device")
+    p.add_argument("--disk-ro", action="store_true", help="the disk is read-only")
+    p.add_argument("--disk-legacy", action="store_true",
+                   help="QEMU only: a legacy (version 1) virtio-mmio transport")
     p.add_argument("--mem", default="64M")
     p.add_argument("--timeout", type=int, default=60)
     args = p.parse_args()
