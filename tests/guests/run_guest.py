@@ -2,7 +2,7 @@
 """Runs one guest in one environment and checks its console output and exit status.
 
 Environments: vmm (our `vmi run` with its ROM, or --rom/--rom-variant), vmm-norom,
-qemu-tcg and qemu-kvm (QEMU -M microvm, no ROM), qemu-q35 (QEMU q35 TCG with our ROM as an
+qemu-tcg and qemu-kvm (QEMU -M microvm, no ROM unless --rom-in-ram), qemu-q35 (QEMU q35 TCG with our ROM as an
 option ROM: SeaBIOS, no VMM behind the ROM). QEMU's isa-debug-exit turns guest status v into
 process status (v << 1) | 1; `vmi run` returns v.
 With --disk, the guest gets a virtio-blk disk: `vmi run --disk FILE[,ro]`, or on QEMU a modern
@@ -63,6 +63,10 @@ def command(args, workdir):
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
     if args.env == "qemu-q35":
         cmd += ["-option-rom", args.rom]
+    elif args.rom_in_ram:
+        # microvm's firmware places no option ROM; QEMU's generic loader writes it where the
+        # kernel scans (docs/design.md §2.3), before the guest starts.
+        cmd += ["-device", f"loader,file={args.rom},addr=0xc0000,force-raw=on"]
     if args.disk:
         # QEMU's virtio-mmio transport is legacy (version 1) unless told otherwise.
         legacy = "true" if args.disk_legacy else "false"
@@ -93,6 +97,8 @@ def main():
     p.add_argument("--env", required=True,
                    choices=["vmm", "vmm-norom", "qemu-tcg", "qemu-kvm", "qemu-q35"])
     p.add_argument("--rom", help="ROM image (vmm: --rom; qemu-q35: -option-rom)")
+    p.add_argument("--rom-in-ram", action="store_true",
+                   help="qemu-tcg, qemu-kvm: put --rom at 0xC0000 with QEMU's generic loader")
     p.add_argument("--rom-variant", help="derive this variant of --rom (tests/rom/rom_variant.py)")
     p.add_argument("--expect-vmi", help="regular expression for the guest's `vmi: ` line")
     p.add_argument("--vmi", help="path to the vmi binary (env vmm)")

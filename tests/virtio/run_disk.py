@@ -40,6 +40,8 @@ def run_guest(args, image, cmdline, *checks):
         cmd += ["--vmi", args.vmi]
     if args.rom:
         cmd += ["--rom", args.rom]
+    if args.rom_in_ram:
+        cmd.append("--rom-in-ram")
     if args.expect_vmi:
         cmd += ["--expect-vmi", args.expect_vmi]
     if args.ro:
@@ -72,6 +74,7 @@ def main():
     p.add_argument("--kernel", required=True)
     p.add_argument("--vmi")
     p.add_argument("--rom")
+    p.add_argument("--rom-in-ram", action="store_true", help="see run_guest.py")
     p.add_argument("--vmi-arg", action="append", default=[])
     p.add_argument("--expect-vmi")
     p.add_argument("--mode", choices=["tests", "persistence", "legacy"], default="tests")
