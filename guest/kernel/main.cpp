@@ -105,6 +105,12 @@ void print_facts(const vmi::Report& r) {
         print("kernel: wall clock %lu s since 1970\n", ns / uint64_t{1000000000});
     else
         print("kernel: wall clock unknown\n");
+    for (unsigned d = 0; d < virtio::disk_count(); ++d) {
+        const virtio::DiskInfo disk = virtio::disk_info(d);
+        print("kernel: disk %u at 0x%lx, IRQ %u: %lu sectors, %s%s\n", d, disk.base, disk.irq,
+              disk.sectors, disk.read_only ? "read-only" : "read-write",
+              disk.flush ? ", flush" : "");
+    }
 }
 
 } // namespace

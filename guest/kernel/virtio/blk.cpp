@@ -94,9 +94,9 @@ uint64_t read_capacity(const Disk& d) {
     }
 }
 
-void write_queue_address(const Disk& d, uint32_t low_reg, uint64_t phys) {
+void write_queue_address(const Disk& d, uint32_t low_reg, uint32_t high_reg, uint64_t phys) {
     wr(d, low_reg, static_cast<uint32_t>(phys));
-    wr(d, low_reg + 4, static_cast<uint32_t>(phys >> 32));
+    wr(d, high_reg, static_cast<uint32_t>(phys >> 32));
 }
 
 vmi_trap_frame* on_interrupt(vmi_trap_frame* frame) {
@@ -150,9 +150,11 @@ const char* start_device(Disk& d) {
     }
     wr(d, reg::kQueueNum, size);
     const uint64_t ring_phys = ring.value().value;
-    write_queue_address(d, reg::kQueueDescLow, ring_phys);
-    write_queue_address(d, reg::kQueueDriverLow, ring_phys + Virtqueue::avail_offset(size));
-    write_queue_address(d, reg::kQueueDeviceLow, ring_phys + Virtqueue::used_offset(size));
+    write_queue_address(d, reg::kQueueDescLow, reg::kQueueDescHigh, ring_phys);
+    write_queue_address(d, reg::kQueueDriverLow, reg::kQueueDriverHigh,
+                        ring_phys + Virtqueue::avail_offset(size));
+    write_queue_address(d, reg::kQueueDeviceLow, reg::kQueueDeviceHigh,
+                        ring_phys + Virtqueue::used_offset(size));
     wr(d, reg::kQueueReady, 1);
 
     d.info.sectors = read_capacity(d);
@@ -236,7 +238,8 @@ BlkResult device_result(uint8_t status) {
         return BlkResult::Ok;
     case kBlkStatusUnsupported:
         return BlkResult::Unsupported;
-    default:
+    case kBlkStatusIoErr:
+    default: // including a status byte the device never wrote
         return BlkResult::IoError;
     }
 }

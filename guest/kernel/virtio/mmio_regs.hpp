@@ -47,10 +47,6 @@ inline constexpr uint32_t kStatusDriverOk = 4;
 inline constexpr uint32_t kStatusFeaturesOk = 8;
 inline constexpr uint32_t kStatusFailed = 128;
 
-// InterruptStatus (§4.2.2).
-inline constexpr uint32_t kInterruptUsedBuffer = 1;
-inline constexpr uint32_t kInterruptConfigChange = 2;
-
 // Feature bits: the block device's (§5.2.3) and the transport-independent VERSION_1 (§6).
 inline constexpr uint64_t kFeatureBlkRo = 1ull << 5;
 inline constexpr uint64_t kFeatureBlkFlush = 1ull << 9;
