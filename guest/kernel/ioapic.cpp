@@ -45,10 +45,6 @@ bool ioapic_init() {
     return true;
 }
 
-unsigned ioapic_pins() {
-    return g_pins;
-}
-
 bool ioapic_route(unsigned pin, const IoApicRoute& route) {
     if (!g_ioapic || pin >= g_pins) return false;
     const uint64_t entry = route.encode();

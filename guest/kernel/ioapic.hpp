@@ -26,7 +26,6 @@ struct IoApicRoute {
 
 // Maps the I/O APIC and reads how many pins it has; false if it is not there.
 bool ioapic_init();
-unsigned ioapic_pins();
 // Programs `pin`'s entry; false for a pin the I/O APIC does not have.
 bool ioapic_route(unsigned pin, const IoApicRoute& route);
 // Makes sure the boot CPU's local APIC accepts interrupts: the native runtime enables it only

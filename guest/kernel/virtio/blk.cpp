@@ -161,10 +161,11 @@ const char* start_device(Disk& d) {
     d.info.read_only = features & kFeatureBlkRo;
     d.info.flush = features & kFeatureBlkFlush;
 
-    // Edge-triggered, active high: the pins QEMU microvm gives virtio-mmio are ISA IRQs, which
-    // Linux programs so too. The device holds its line up while InterruptStatus is non-zero, so
-    // the handler acknowledges before it reads the used ring: a completion after that raises
-    // the line again, a new edge (docs/virtio.md).
+    // Edge-triggered, active high: QEMU microvm's MP table gives its virtio-mmio pins as ISA
+    // interrupts conforming to the bus (MP spec 1.4 §4.3.4), and Linux programs them so. The device
+    // holds its line up while InterruptStatus is non-zero, so the handler acknowledges before it
+    // reads the used ring: a completion after that raises the line again, a new edge
+    // (docs/virtio.md).
     IoApicRoute route;
     route.vector = static_cast<uint8_t>(d.info.vector);
     route.destination = boot_apic_id();
@@ -260,24 +261,6 @@ void service(Disk& d) {
 }
 
 } // namespace
-
-const char* result_name(BlkResult r) {
-    switch (r) {
-    case BlkResult::Ok:
-        return "ok";
-    case BlkResult::IoError:
-        return "I/O error";
-    case BlkResult::Unsupported:
-        return "unsupported";
-    case BlkResult::ReadOnly:
-        return "read-only disk";
-    case BlkResult::OutOfRange:
-        return "out of range";
-    case BlkResult::Pending:
-        return "pending";
-    }
-    return "?";
-}
 
 unsigned init_disks(const char* cmdline) {
     MmioDevice devices[kMaxTransports];

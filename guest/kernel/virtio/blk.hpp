@@ -29,8 +29,6 @@ enum class BlkResult : uint8_t {
     Pending,     // submitted, not completed yet
 };
 
-const char* result_name(BlkResult r);
-
 struct BlkRequest;
 using BlkDone = void (*)(BlkRequest* request, void* context);
 

@@ -51,7 +51,6 @@ class Virtqueue {
     // `mem`: bytes(size) zeroed bytes, 16-aligned; size a power of 2, at most kMaxSize.
     bool init(void* mem, uint16_t size);
 
-    uint16_t size() const { return size_; }
     unsigned free_descriptors() const { return free_count_; }
 
     // Puts a chain of `count` buffers in the table and makes it available to the device.
