@@ -52,6 +52,7 @@ def run_guest(args, image, cmdline, *checks):
         cmd.append("--vmi-arg=" + arg)
     rc = subprocess.run(cmd + list(checks)).returncode
     if rc == SKIP:
+        os.remove(image)
         sys.exit(SKIP)
     return rc == 0
 
