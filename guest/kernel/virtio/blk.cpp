@@ -19,6 +19,7 @@ namespace {
 constexpr unsigned kMaxTransports = 8;
 constexpr uint16_t kQueueSize = 32; // 3 descriptors per request: header, data, status
 constexpr unsigned kResetPolls = 1000;
+constexpr unsigned kConfigReads = 16;
 constexpr uint64_t kAcceptedFeatures = kFeatureVersion1 | kFeatureBlkRo | kFeatureBlkFlush;
 
 enum class SlotState : uint8_t { Free, Allocated, Pending, Done };
@@ -84,14 +85,18 @@ void write_features(const Disk& d, uint64_t features) {
 }
 
 // 64-bit configuration fields are two 32-bit reads; the generation tells a torn read
-// (virtio 1.1 §4.2.2.2).
-uint64_t read_capacity(const Disk& d) {
-    for (;;) {
+// (virtio 1.1 §4.2.2.2). False if the configuration keeps changing.
+bool read_capacity(const Disk& d, uint64_t* sectors) {
+    for (unsigned attempt = 0; attempt < kConfigReads; ++attempt) {
         const uint32_t generation = rd(d, reg::kConfigGeneration);
         const uint64_t low = rd(d, reg::kConfig + kConfigCapacity);
         const uint64_t high = rd(d, reg::kConfig + kConfigCapacity + 4);
-        if (rd(d, reg::kConfigGeneration) == generation) return high << 32 | low;
+        if (rd(d, reg::kConfigGeneration) == generation) {
+            *sectors = high << 32 | low;
+            return true;
+        }
     }
+    return false;
 }
 
 void write_queue_address(const Disk& d, uint32_t low_reg, uint32_t high_reg, uint64_t phys) {
@@ -157,7 +162,7 @@ const char* start_device(Disk& d) {
                         ring_phys + Virtqueue::used_offset(size));
     wr(d, reg::kQueueReady, 1);
 
-    d.info.sectors = read_capacity(d);
+    if (!read_capacity(d, &d.info.sectors)) return "keeps changing its configuration";
     d.info.read_only = features & kFeatureBlkRo;
     d.info.flush = features & kFeatureBlkFlush;
 
@@ -191,7 +196,8 @@ bool probe(const MmioDevice& dev, Disk& d) {
         print("virtio: device at 0x%lx: IRQ %u out of range\n", dev.base, dev.irq);
         return false;
     }
-    d.regs = static_cast<volatile uint32_t*>(mm::map_device(dev.base, dev.size));
+    // Only the registers the driver uses, whatever size the command line claims.
+    d.regs = static_cast<volatile uint32_t*>(mm::map_device(dev.base, kMinWindow));
     if (!d.regs) {
         print("virtio: device at 0x%lx: cannot be mapped (not in [3 GiB, 4 GiB))\n", dev.base);
         return false;

@@ -37,7 +37,7 @@ inline constexpr uint32_t kMagic = 0x74726976; // "virt", little-endian
 inline constexpr uint32_t kVersionModern = 2;
 inline constexpr uint32_t kVersionLegacy = 1;
 inline constexpr uint32_t kDeviceIdBlock = 2;
-// The register window a version 2 device needs: registers and the block configuration.
+// The register window the driver uses: registers and the block configuration's capacity.
 inline constexpr uint64_t kMinWindow = 0x100 + 0x20;
 
 // Device status (§2.1).
