@@ -1,7 +1,7 @@
 #include "events.hpp"
 
 #include "console.hpp"
-#include "mm/mm.hpp"
+#include "mm/device_memory.hpp"
 
 #include <vmirt/native.hpp>
 #include <vmirt/ops.hpp>
@@ -58,24 +58,6 @@ vmi_trap_frame* on_syscall(vmi_trap_frame* frame) {
 
 const vmi_callbacks g_callbacks = {on_exception, on_interrupt, on_syscall};
 
-// Device memory for the native runtime (its xAPIC page where the CPU has no x2APIC): physical
-// [3 GiB, 4 GiB), where chipsets put the local APIC, the I/O APIC and similar, appears at
-// -1 GiB, right above the kernel window. No cache-disable bit: the MTRRs of PCs (and
-// emulators, which ignore caching) make that range uncacheable.
-constexpr uint64_t kDevicePhysBase = 3ull << 30;
-constexpr uint64_t kDevicePhysEnd = 4ull << 30;
-constexpr uint64_t kDeviceVirtBase = 0xffffffffc0000000ull;
-
-void* map_device(uint64_t phys, uint64_t bytes) {
-    if (phys < kDevicePhysBase || bytes > kDevicePhysEnd - phys || bytes == 0) return nullptr;
-    for (uint64_t page = mm::page_floor(phys); page < phys + bytes; page += mm::kPageSize) {
-        const auto r = mm::kernel_space().map(kDeviceVirtBase + (page - kDevicePhysBase),
-                                              mm::PhysAddr{page}, mm::kWritable | mm::kGlobal);
-        if (!r.ok() && r.error() != mm::Error::AlreadyMapped) return nullptr;
-    }
-    return reinterpret_cast<void*>(kDeviceVirtBase + (phys - kDevicePhysBase));
-}
-
 } // namespace
 
 void print_frame(const vmi_trap_frame* f) {
@@ -88,7 +70,8 @@ void print_frame(const vmi_trap_frame* f) {
 }
 
 uint32_t init_events() {
-    vmi::set_device_mapper(map_device);
+    // The native runtime's xAPIC page where the CPU has no x2APIC.
+    vmi::set_device_mapper(mm::map_device);
     vmi::update_kernel_stack(reinterpret_cast<uint64_t>(g_kernel_stack + sizeof g_kernel_stack));
     g_status = vmi::set_callbacks(&g_callbacks);
     return g_status;

@@ -9,6 +9,8 @@
 #include "proc/process.hpp"
 #include "rom_state.hpp"
 #include "selftest.hpp"
+#include "virtio/blk.hpp"
+#include "virtio/blk_selftest.hpp"
 
 #include <vmirt/boot.hpp>
 #include <vmirt/ops.hpp>
@@ -103,6 +105,12 @@ void print_facts(const vmi::Report& r) {
         print("kernel: wall clock %lu s since 1970\n", ns / uint64_t{1000000000});
     else
         print("kernel: wall clock unknown\n");
+    for (unsigned d = 0; d < virtio::disk_count(); ++d) {
+        const virtio::DiskInfo disk = virtio::disk_info(d);
+        print("kernel: disk %u at 0x%lx, IRQ %u: %lu sectors, %s%s\n", d, disk.base, disk.irq,
+              disk.sectors, disk.read_only ? "read-only" : "read-write",
+              disk.flush ? ", flush" : "");
+    }
 }
 
 } // namespace
@@ -123,6 +131,7 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
         flush();
         vmi::shutdown(3);
     }
+    virtio::init_disks(cmdline);
 
     char run[128];
     char iterations_text[24];
@@ -136,6 +145,10 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
         finish(0);
     }
     if (list_contains(run, "fault:kernel-frame")) resume_bad_kernel_frame();
+    if (run[0] == 'b' && run[1] == 'l' && run[2] == 'k' && run[3] == ':') {
+        const int failures = virtio::run_blk_command(run + 4);
+        if (failures >= 0) finish(failures);
+    }
     if (run[0] == 't' && list_contains(run, "tests")) {
         g_kernel_failures = run_selftests(report);
         start_processes("tests");
@@ -158,6 +171,7 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
         arg[n] = 0;
         start_processes(arg);
     }
-    print("FAIL: unknown run=%s (expected tests or bench:LIST)\n", run);
+    print("FAIL: unknown run=%s (expected tests, bench:LIST, blk:write-sig or blk:check-sig)\n",
+          run);
     finish(2);
 }

@@ -4,6 +4,7 @@
 #include "events.hpp"
 #include "mm/mm.hpp"
 #include "mm/mm_selftest.hpp"
+#include "virtio/blk_selftest.hpp"
 
 #include <vmirt/cpu.hpp>
 #include <vmirt/ops.hpp>
@@ -233,6 +234,7 @@ int run_selftests(const vmi::Report& report) {
     event_selftests(hz);
 
     mm::run_selftests(check);
+    virtio::run_blk_selftests(check);
 
     print("SUMMARY: %d failed\n", g_failures);
     return g_failures;

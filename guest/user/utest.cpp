@@ -173,6 +173,75 @@ void test_scheduler() {
     check(pid > 0 && status == 1, "the timer preempts a busy process");
 }
 
+// The disk through the block system calls, when there is one (nothing is printed otherwise).
+// What the tests write is restored, so that the disk is unchanged afterwards.
+constexpr unsigned kSector = 512;
+uint8_t g_disk_a[BLK_MAX_SECTORS * kSector];
+uint8_t g_disk_b[BLK_MAX_SECTORS * kSector];
+
+bool same(const uint8_t* a, const uint8_t* b, size_t n) {
+    for (size_t i = 0; i < n; ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+void test_disk() {
+    struct blk_info info;
+    if (blk_get_info(0, &info) != 0) return;
+    check(info.sectors > BLK_MAX_SECTORS && info.sector_bytes == kSector,
+          "virtio-blk user: the disk is there");
+    bool ok = blk_read(0, 0, g_disk_a, BLK_MAX_SECTORS) == 0;
+    for (unsigned s = 0; ok && s < BLK_MAX_SECTORS; ++s)
+        ok = blk_read(0, s, g_disk_b + s * kSector, 1) == 0;
+    check(ok && same(g_disk_a, g_disk_b, sizeof g_disk_a),
+          "virtio-blk user: reads reach the caller's buffer");
+
+    auto* kernel = reinterpret_cast<uint8_t*>(0xffffffff80100000ull);
+    check(blk_read(0, 0, kernel, 1) == -E_FAULT && blk_write(0, 0, kernel, 1) == -E_FAULT &&
+              blk_read(0, 0, reinterpret_cast<void*>(0x10), 1) == -E_FAULT &&
+              blk_get_info(0, reinterpret_cast<struct blk_info*>(kernel)) == -E_FAULT,
+          "virtio-blk user: bad buffers fail with EFAULT");
+    check(blk_read(0, info.sectors, g_disk_b, 1) == -E_INVAL &&
+              blk_read(0, info.sectors - 1, g_disk_b, 2) == -E_INVAL &&
+              blk_read(0, 0, g_disk_b, BLK_MAX_SECTORS + 1) == -E_INVAL &&
+              blk_read(1, 0, g_disk_b, 1) == -E_NODEV,
+          "virtio-blk user: requests past the last sector or disk fail");
+
+    // Children blocked on the disk at the same time, each reading its own sector.
+    constexpr unsigned kChildren = 4;
+    long pids[kChildren];
+    for (unsigned c = 0; c < kChildren; ++c) {
+        pids[c] = fork();
+        if (pids[c] == 0) {
+            uint8_t mine[kSector];
+            exit(blk_read(0, c, mine, 1) == 0 && same(mine, g_disk_a + c * kSector, kSector) ? 0
+                                                                                             : 1);
+        }
+    }
+    int good = 0;
+    for (unsigned c = 0; c < kChildren; ++c) {
+        int status = -1;
+        if (pids[c] > 0 && wait(&status) > 0 && status == 0) ++good;
+    }
+    check(good == kChildren,
+          "virtio-blk user: processes waiting on the disk each get their sector");
+
+    if (info.flags & BLK_INFO_READ_ONLY) {
+        check(blk_write(0, 0, g_disk_a, 1) == -E_ROFS,
+              "virtio-blk user: a write to a read-only disk fails with EROFS");
+        return;
+    }
+    for (unsigned i = 0; i < kSector; ++i)
+        g_disk_b[i] = static_cast<uint8_t>(i * 31 + 7);
+    const uint64_t last = info.sectors - 1;
+    uint8_t saved[kSector], back[kSector];
+    ok = blk_read(0, last, saved, 1) == 0 && blk_write(0, last, g_disk_b, 1) == 0 &&
+         blk_flush(0) == 0 && blk_read(0, last, back, 1) == 0 && same(back, g_disk_b, kSector);
+    ok = blk_write(0, last, saved, 1) == 0 && blk_flush(0) == 0 &&
+         blk_read(0, last, back, 1) == 0 && same(back, saved, kSector) && ok;
+    check(ok, "virtio-blk user: a write, flushed, reads back and is undone");
+}
+
 } // namespace
 
 int main(const char*) {
@@ -182,5 +251,6 @@ int main(const char*) {
     test_faults();
     test_isolation();
     test_scheduler();
+    test_disk();
     return failures();
 }

@@ -2,9 +2,11 @@
 """Runs one guest in one environment and checks its console output and exit status.
 
 Environments: vmm (our `vmi run` with its ROM, or --rom/--rom-variant), vmm-norom,
-qemu-tcg and qemu-kvm (QEMU -M microvm, no ROM), qemu-q35 (QEMU q35 TCG with our ROM as an
+qemu-tcg and qemu-kvm (QEMU -M microvm, no ROM unless --rom-in-ram), qemu-q35 (QEMU q35 TCG with our ROM as an
 option ROM: SeaBIOS, no VMM behind the ROM). QEMU's isa-debug-exit turns guest status v into
 process status (v << 1) | 1; `vmi run` returns v.
+With --disk, the guest gets a virtio-blk disk: `vmi run --disk FILE[,ro]`, or on QEMU a modern
+virtio-mmio transport (`-M microvm,acpi=off`, which announces it on the command line).
 With --expect-vmi, the guest's `vmi: ` line must match that regular expression and the rest of
 the output must equal the expected file; firmware output before it (SeaBIOS) is ignored.
 Exit status: 0 pass, 1 fail, 77 skip (environment missing; ctest SKIP_RETURN_CODE).
@@ -47,16 +49,31 @@ def command(args, workdir):
             cmd += ["--rom", args.rom]
         if args.cmdline:
             cmd += ["--cmdline", args.cmdline]
+        if args.disk:
+            cmd += ["--disk", args.disk + (",ro" if args.disk_ro else "")]
         return cmd + args.vmi_arg
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         skip("qemu-system-x86_64 is not installed")
     machine = "q35" if args.env == "qemu-q35" else "microvm"
+    if args.disk and machine == "microvm":
+        machine += ",acpi=off"
     cmd = [qemu, "-M", machine, "-m", args.mem, "-nodefaults", "-no-user-config",
            "-nographic", "-serial", "stdio", "-no-reboot", "-kernel", args.kernel,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
     if args.env == "qemu-q35":
         cmd += ["-option-rom", args.rom]
+    elif args.rom_in_ram:
+        # microvm's firmware places no option ROM; QEMU's generic loader writes it where the
+        # kernel scans (docs/design.md §2.3), before the guest starts.
+        cmd += ["-device", f"loader,file={args.rom},addr=0xc0000,force-raw=on"]
+    if args.disk:
+        # QEMU's virtio-mmio transport is legacy (version 1) unless told otherwise.
+        legacy = "true" if args.disk_legacy else "false"
+        cmd += ["-global", f"virtio-mmio.force-legacy={legacy}",
+                "-device", "virtio-blk-device,drive=d0",
+                "-drive", f"id=d0,file={args.disk},format=raw,if=none" +
+                (",readonly=on" if args.disk_ro else "")]
     if args.env == "qemu-kvm":
         if not kvm_usable():
             skip("/dev/kvm is missing or not accessible")
@@ -80,6 +97,8 @@ def main():
     p.add_argument("--env", required=True,
                    choices=["vmm", "vmm-norom", "qemu-tcg", "qemu-kvm", "qemu-q35"])
     p.add_argument("--rom", help="ROM image (vmm: --rom; qemu-q35: -option-rom)")
+    p.add_argument("--rom-in-ram", action="store_true",
+                   help="qemu-tcg, qemu-kvm: put --rom at 0xC0000 with QEMU's generic loader")
     p.add_argument("--rom-variant", help="derive this variant of --rom (tests/rom/rom_variant.py)")
     p.add_argument("--expect-vmi", help="regular expression for the guest's `vmi: ` line")
     p.add_argument("--vmi", help="path to the vmi binary (env vmm)")
@@ -94,6 +113,10 @@ def main():
     p.add_argument("--expect-status", type=int, required=True)
     p.add_argument("--expect-stderr", help="substring the monitor must print on stderr")
     p.add_argument("--cmdline", default="")
+    p.add_argument("--disk", help="raw disk image for a virtio-blk device")
+    p.add_argument("--disk-ro", action="store_true", help="the disk is read-only")
+    p.add_argument("--disk-legacy", action="store_true",
+                   help="QEMU only: a legacy (version 1) virtio-mmio transport")
     p.add_argument("--mem", default="64M")
     p.add_argument("--timeout", type=int, default=60)
     args = p.parse_args()

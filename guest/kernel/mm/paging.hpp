@@ -36,6 +36,8 @@ inline constexpr unsigned kLevelPml4 = 4;
 inline constexpr uint64_t kPresent = 1ull << 0;
 inline constexpr uint64_t kWritable = 1ull << 1;
 inline constexpr uint64_t kUser = 1ull << 2;
+inline constexpr uint64_t kWriteThrough = 1ull << 3; // PWT
+inline constexpr uint64_t kCacheDisable = 1ull << 4; // PCD: with PWT, uncached (SDM §11.12.3)
 inline constexpr uint64_t kAccessed = 1ull << 5;
 inline constexpr uint64_t kDirty = 1ull << 6;
 inline constexpr uint64_t kLarge = 1ull << 7;  // PS: this PDE maps 2 MiB (PDPTE: 1 GiB)
@@ -45,8 +47,8 @@ inline constexpr uint64_t kCopyOnWrite = 1ull << 9; // read-only now, private co
 inline constexpr uint64_t kAddressMask = 0x000ffffffffff000ull;      // bits 51:12
 inline constexpr uint64_t kLargeAddressMask = 0x000fffffffe00000ull; // bits 51:21 (bit 12 is PAT)
 // Flags a caller may pass to map(): everything but the address and Present.
-inline constexpr uint64_t kMappingFlags =
-    kWritable | kUser | kAccessed | kDirty | kLarge | kGlobal | kCopyOnWrite;
+inline constexpr uint64_t kMappingFlags = kWritable | kUser | kWriteThrough | kCacheDisable |
+                                          kAccessed | kDirty | kLarge | kGlobal | kCopyOnWrite;
 
 // Page-fault error code (SDM §4.7, Figure 4-12).
 inline constexpr uint64_t kFaultPresent = 1u << 0; // 0: not-present page, 1: protection

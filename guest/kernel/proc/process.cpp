@@ -8,6 +8,8 @@
 #include "rom_state.hpp"
 #include "uapi/syscalls.h"
 #include "user_programs.hpp"
+#include "virtio/blk.hpp"
+#include "virtio/mmio_regs.hpp"
 
 #include <vmirt/boot.hpp>
 #include <vmirt/ops.hpp>
@@ -32,8 +34,36 @@ Process* find(int pid) {
     return nullptr;
 }
 
+// The CPU's context while every process is blocked on the disk: interrupts on, halted until
+// one arrives. The periodic alarm bounds the wait for an interrupt that comes between the two
+// (docs/kernel.md, "Halting with interrupts enabled"). Its frame is rebuilt each time.
+alignas(16) uint8_t g_idle_stack[8192];
+vmi_trap_frame g_idle_frame;
+
+[[noreturn]] void idle() {
+    vmi::enable_interrupts();
+    for (;;)
+        vmi::halt();
+}
+
+vmi_trap_frame* idle_frame() {
+    g_idle_frame = vmi_trap_frame{};
+    g_idle_frame.rip = reinterpret_cast<uint64_t>(&idle);
+    g_idle_frame.cs = VMI_SEL_KERNEL_CODE;
+    g_idle_frame.rflags = 2;
+    g_idle_frame.rsp = reinterpret_cast<uint64_t>(g_idle_stack + sizeof g_idle_stack) - 8;
+    g_idle_frame.ss = VMI_SEL_KERNEL_DATA;
+    return &g_idle_frame;
+}
+
+bool any_in(State state) {
+    for (const Process& p : g_table)
+        if (p.state == state) return true;
+    return false;
+}
+
 // Saves the running process's context (unless it already lives in its slot) and resumes the
-// next runnable one after it.
+// next runnable one after it, or idles while a process waits for the disk.
 vmi_trap_frame* reschedule(vmi_trap_frame* f) {
     if (g_current && f != &g_current->frame) g_current->frame = *f;
     const unsigned start = g_current ? static_cast<unsigned>(g_current - g_table) + 1 : 0;
@@ -44,8 +74,12 @@ vmi_trap_frame* reschedule(vmi_trap_frame* f) {
         g_current = &next;
         return &next.frame;
     }
-    // Only wait() blocks, and a waiting process has a live child: unreachable while any
-    // process exists, and process 1's exit ends the run first.
+    if (any_in(State::Blocked)) {
+        g_current = nullptr;
+        return idle_frame();
+    }
+    // Otherwise only wait() blocks, and a waiting process has a live child: unreachable while
+    // any process exists, and process 1's exit ends the run first.
     print("kernel: no runnable process\n");
     vmi::shutdown(3);
 }
@@ -151,9 +185,41 @@ vmi_trap_frame* on_exception(vmi_trap_frame* f) {
 
 vmi_trap_frame* on_alarm(vmi_trap_frame* f) {
     vmi::apic_eoi();
-    // The kernel runs with interrupts off; only user mode is preempted.
+    // The kernel runs with interrupts off; only user mode is preempted (and the idle context
+    // keeps idling).
     if ((f->cs & 3) != 3 || !g_current) return f;
     return reschedule(f);
+}
+
+// A disk request of a Blocked process is done: the result (and a read's sectors) go to the
+// process, which becomes runnable again.
+void on_disk_request_done(virtio::BlkRequest* r, void* context) {
+    Process& p = *static_cast<Process*>(context);
+    int64_t result;
+    switch (virtio::request_result(r)) {
+    case virtio::BlkResult::Ok:
+        result = 0;
+        break;
+    case virtio::BlkResult::Unsupported:
+        result = -E_OPNOTSUPP;
+        break;
+    default:
+        result = -E_IO;
+        break;
+    }
+    if (result == 0 && p.io_bytes &&
+        !mm::copy_to_user(p.space, p.areas, p.io_buffer, virtio::request_data(r), p.io_bytes))
+        result = -E_FAULT;
+    virtio::request_free(r);
+    p.frame.rax = static_cast<uint64_t>(result);
+    p.state = State::Runnable;
+}
+
+vmi_trap_frame* on_disk_interrupt(vmi_trap_frame* f) {
+    virtio::handle_interrupt(static_cast<unsigned>(f->vector));
+    // A process woken while the CPU idles runs now, not at the next tick.
+    if (!g_current && any_in(State::Runnable)) return reschedule(f);
+    return f;
 }
 
 // ---- exec -------------------------------------------------------------------------------
@@ -324,6 +390,59 @@ int64_t sys_munmap(Process& p, uint64_t addr, uint64_t len) {
     return 0;
 }
 
+int64_t sys_blk_info(Process& p, uint64_t disk, uint64_t info_ptr) {
+    if (disk >= virtio::disk_count()) return -E_NODEV;
+    const virtio::DiskInfo d = virtio::disk_info(static_cast<unsigned>(disk));
+    const blk_info info{d.sectors, virtio::kSectorBytes,
+                        (d.read_only ? BLK_INFO_READ_ONLY : 0u) | (d.flush ? BLK_INFO_FLUSH : 0u)};
+    return mm::copy_to_user(p.space, p.areas, info_ptr, &info, sizeof info) ? 0 : -E_FAULT;
+}
+
+// Read, write or flush: the request goes to the device and the process blocks until its
+// interrupt (on_disk_request_done). Refusals return at once.
+vmi_trap_frame* sys_blk(vmi_trap_frame* f, virtio::BlkOp op) {
+    static_assert(BLK_MAX_SECTORS == virtio::kMaxRequestSectors);
+    Process& p = *g_current;
+    auto ret = [f](int64_t v) {
+        f->rax = static_cast<uint64_t>(v);
+        return f;
+    };
+    const uint64_t disk = f->rdi, sector = f->rsi, buf = f->rdx, count = f->r10;
+    const bool transfer = op != virtio::BlkOp::Flush;
+    if (disk >= virtio::disk_count()) return ret(-E_NODEV);
+    if (transfer && (count == 0 || count > BLK_MAX_SECTORS)) return ret(-E_INVAL);
+    virtio::BlkRequest* r = virtio::request_alloc(static_cast<unsigned>(disk));
+    if (!r) return ret(-E_AGAIN);
+    const uint64_t bytes = transfer ? count * virtio::kSectorBytes : 0;
+    if (op == virtio::BlkOp::Write &&
+        !mm::copy_from_user(p.space, p.areas, virtio::request_data(r), buf, bytes)) {
+        virtio::request_free(r);
+        return ret(-E_FAULT);
+    }
+    virtio::BlkSubmit s;
+    s.op = op;
+    s.sector = sector;
+    s.sectors = static_cast<uint32_t>(count);
+    s.done = on_disk_request_done;
+    s.context = &p;
+    const virtio::BlkResult result = virtio::request_submit(r, s);
+    if (result != virtio::BlkResult::Pending) {
+        virtio::request_free(r);
+        switch (result) {
+        case virtio::BlkResult::ReadOnly:
+            return ret(-E_ROFS);
+        case virtio::BlkResult::Unsupported:
+            return ret(-E_OPNOTSUPP);
+        default:
+            return ret(-E_INVAL);
+        }
+    }
+    p.io_buffer = buf;
+    p.io_bytes = op == virtio::BlkOp::Read ? bytes : 0;
+    p.state = State::Blocked;
+    return reschedule(f);
+}
+
 vmi_trap_frame* on_syscall(vmi_trap_frame* f) {
     Process& p = *g_current;
     auto ret = [f](int64_t v) {
@@ -380,6 +499,14 @@ vmi_trap_frame* on_syscall(vmi_trap_frame* f) {
         return ret(static_cast<int64_t>(vmi::get_monitor_entries()));
     case SYS_KERNEL_ADDRESS:
         return ret(static_cast<int64_t>(kernel_address(f->rdi)));
+    case SYS_BLK_INFO:
+        return ret(sys_blk_info(p, f->rdi, f->rsi));
+    case SYS_BLK_READ:
+        return sys_blk(f, virtio::BlkOp::Read);
+    case SYS_BLK_WRITE:
+        return sys_blk(f, virtio::BlkOp::Write);
+    case SYS_BLK_FLUSH:
+        return sys_blk(f, virtio::BlkOp::Flush);
     default:
         return ret(-E_INVAL);
     }
@@ -392,6 +519,8 @@ void start_init(const char* program, const char* arg, uint64_t quantum_cycles, I
     for (unsigned v = 0; v < 32; ++v)
         set_exception_handler(v, on_exception);
     set_interrupt_handler(VMI_VECTOR_ALARM, on_alarm);
+    for (unsigned d = 0; d < virtio::disk_count(); ++d)
+        set_interrupt_handler(virtio::disk_info(d).vector, on_disk_interrupt);
     set_syscall_handler(on_syscall);
 
     Process& init = g_table[0];

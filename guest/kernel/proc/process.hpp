@@ -1,7 +1,8 @@
 // Processes (docs/kernel.md, Processes): a fixed table, round-robin scheduling preempted by
 // the VMI alarm, system calls, user faults and exec of the programs built into the image.
 // Everything runs in event handlers with interrupts disabled; a context switch is returning
-// another process's saved frame.
+// another process's saved frame. While every process waits for the disk, the CPU idles in a
+// kernel context with interrupts enabled.
 #pragma once
 
 #include "mm/mm.hpp"
@@ -18,7 +19,8 @@ inline constexpr uint64_t kMmapTop = 0x200000000ull;
 inline constexpr uint64_t kStackTop = 0x7ffffff000ull;
 inline constexpr uint64_t kStackSize = 1ull << 20;
 
-enum class State : uint8_t { Free, Runnable, Waiting, Zombie };
+// Waiting: in wait() for a child; Blocked: until its disk request completes.
+enum class State : uint8_t { Free, Runnable, Waiting, Blocked, Zombie };
 
 struct Process {
     int pid;
@@ -33,6 +35,8 @@ struct Process {
     uint64_t fault_handler;
     bool in_fault_handler;
     vmi_trap_frame fault_frame; // the context a fault interrupted, for SYS_FAULT_RETURN
+    uint64_t io_buffer;         // Blocked in a disk read: where the sectors go, and how many bytes
+    uint64_t io_bytes;
 };
 
 // Called with process 1's exit status; must not return (it ends the run).

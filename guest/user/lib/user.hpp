@@ -67,6 +67,21 @@ inline uint64_t cycles() {
     return static_cast<uint64_t>(syscall(SYS_CYCLES));
 }
 
+inline long blk_get_info(long disk, struct blk_info* info) {
+    return syscall(SYS_BLK_INFO, disk, reinterpret_cast<long>(info));
+}
+inline long blk_read(long disk, uint64_t sector, void* buf, long count) {
+    return syscall(SYS_BLK_READ, disk, static_cast<long>(sector), reinterpret_cast<long>(buf),
+                   count);
+}
+inline long blk_write(long disk, uint64_t sector, const void* buf, long count) {
+    return syscall(SYS_BLK_WRITE, disk, static_cast<long>(sector), reinterpret_cast<long>(buf),
+                   count);
+}
+inline long blk_flush(long disk) {
+    return syscall(SYS_BLK_FLUSH, disk);
+}
+
 // TSC read at CPL3 (CR4.TSD is clear): the clock benchmarks use, free of syscall cost.
 inline uint64_t rdtsc() {
     uint32_t lo, hi;
