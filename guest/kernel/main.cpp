@@ -1,8 +1,10 @@
 // The reference VMI-fied kernel: boots through PVH, binds VMI, reports, and runs what the
-// command line asks for (run=tests, run=bench:LIST). Every privileged operation is a vmi:: op.
+// command line asks for (run=tests, run=bench:LIST, run=conform). Every privileged operation is
+// a vmi:: op.
 #include "bench.hpp"
 #include "boot_report.hpp"
 #include "cmdline.hpp"
+#include "conform.hpp"
 #include "console.hpp"
 #include "events.hpp"
 #include "mm/mm.hpp"
@@ -136,6 +138,7 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
         finish(0);
     }
     if (list_contains(run, "fault:kernel-frame")) resume_bad_kernel_frame();
+    if (list_contains(run, "conform")) finish(run_conformance(report) ? 1 : 0);
     if (run[0] == 't' && list_contains(run, "tests")) {
         g_kernel_failures = run_selftests(report);
         start_processes("tests");
@@ -158,6 +161,6 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
         arg[n] = 0;
         start_processes(arg);
     }
-    print("FAIL: unknown run=%s (expected tests or bench:LIST)\n", run);
+    print("FAIL: unknown run=%s (expected tests, conform or bench:LIST)\n", run);
     finish(2);
 }
