@@ -58,8 +58,8 @@ void verdict(const char* what, uint32_t call, const char* rule, const char* fmt,
     print("\n");
 }
 
-[[gnu::format(printf, 4, 5)]] void check(bool ok, uint32_t call, const char* rule,
-                                         const char* fmt, ...) {
+[[gnu::format(printf, 4, 5)]] void check(bool ok, uint32_t call, const char* rule, const char* fmt,
+                                         ...) {
     va_list ap;
     va_start(ap, fmt);
     verdict(ok ? "PASS" : "FAIL", call, rule, fmt, ap);
@@ -327,8 +327,7 @@ void conform_cpuid() {
         for (unsigned i = 0; i < 4; ++i) {
             if (o.out.gpr[i] != expect[i]) {
                 check(false, c, "result", "leaf %x: %s %lx, %s %lx", leaf, kRegNames[i],
-                      o.out.gpr[i], a ? "the data area's" : "the CPUID instruction's",
-                      expect[i]);
+                      o.out.gpr[i], a ? "the data area's" : "the CPUID instruction's", expect[i]);
                 return;
             }
         }
@@ -406,7 +405,8 @@ void conform_descriptor(uint32_t c) {
         return;
     }
     // An entry written with the value it has: the kernel code segment, the #DE gate.
-    auto* entry = reinterpret_cast<uint64_t*>(c == VMI_CALL_WRITE_GDT_ENTRY ? gdt.base + 8 : idt.base);
+    auto* entry =
+        reinterpret_cast<uint64_t*>(c == VMI_CALL_WRITE_GDT_ENTRY ? gdt.base + 8 : idt.base);
     in.gpr[RDI] = reinterpret_cast<uint64_t>(entry);
     in.gpr[RSI] = entry[0];
     if (c == VMI_CALL_WRITE_IDT_ENTRY) in.gpr[RDX] = entry[1];
@@ -643,8 +643,8 @@ void conform_port(uint32_t c) {
     }
     case VMI_CALL_INL: {
         const uint64_t got = exercise(c, in).out.gpr[RAX];
-        check(got == 0xffffffff, c, "result",
-              "port %x reads %lx: all ones, bits 63:32 cleared", kUnusedPort, got);
+        check(got == 0xffffffff, c, "result", "port %x reads %lx: all ones, bits 63:32 cleared",
+              kUnusedPort, got);
         break;
     }
     default:
@@ -726,8 +726,8 @@ void conform_alarm_calls(uint32_t c) {
         in.gpr[RDI] = 0x80;
         const uint64_t bad_flags = again(c, in);
         vmi::cancel_alarm(0);
-        check(status == VMI_OK && no_period == VMI_ERR_INVALID && bad_flags == VMI_ERR_INVALID,
-              c, "result", "VMI_OK; VMI_ERR_INVALID for period 0 and for unknown flags");
+        check(status == VMI_OK && no_period == VMI_ERR_INVALID && bad_flags == VMI_ERR_INVALID, c,
+              "result", "VMI_OK; VMI_ERR_INVALID for period 0 and for unknown flags");
     } else {
         vmi::set_alarm(VMI_ALARM_ONESHOT, far, 0);
         in.gpr[RDI] = 0;
@@ -1117,8 +1117,8 @@ int run_conformance(const vmi::Report& report) {
     g_facts.header = header;
     g_facts.data = nullptr;
     if (header->data_size) {
-        const auto* d = reinterpret_cast<const vmi_data_area*>(vmi::bound_image() +
-                                                               header->data_offset);
+        const auto* d =
+            reinterpret_cast<const vmi_data_area*>(vmi::bound_image() + header->data_offset);
         if (d->magic == VMI_DATA_MAGIC) g_facts.data = d;
     }
     g_facts.features = vmi::get_features();
@@ -1137,8 +1137,8 @@ int run_conformance(const vmi::Report& report) {
     conform_clock(hz);
     conform_alarms(hz);
 
-    print("CONFORM: %d passed, %d failed, %d skipped (ROM \"%s\")\n", g_passed, g_failed,
-          g_skipped, report.rom_name);
+    print("CONFORM: %d passed, %d failed, %d skipped (ROM \"%s\")\n", g_passed, g_failed, g_skipped,
+          report.rom_name);
     return g_failed;
 }
 
