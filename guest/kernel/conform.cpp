@@ -9,13 +9,17 @@
 #include <vmirt/ops.hpp>
 
 // The harness's register block (conform_call.S): general registers in this order, then the
-// RFLAGS the call returned with.
+// RFLAGS and rsp the call returned with.
 struct ConformRegs {
     uint64_t gpr[15];
     uint64_t rflags;
+    uint64_t rsp;
 };
 extern "C" void conform_call(uint64_t target, const ConformRegs* in, ConformRegs* out,
                              void* stack_top);
+extern "C" void conform_resume(uint64_t target, const vmi_trap_frame* frame, ConformRegs* out,
+                               void* stack_top);
+extern "C" const char conform_resumed[];
 
 namespace kernel {
 
@@ -124,13 +128,21 @@ struct Called {
     bool caller_stack_kept; // nothing above it changed
 };
 
-Called invoke(uint32_t call, const ConformRegs& in) {
-    uint8_t* top = call_stack_top();
-    fill(top - kGuardBelow, kGuardByte, kGuardBelow + kGuardAbove);
-    Called c{};
-    conform_call(vmi::binding_target(call), &in, &c.out, top);
+void lay_guard() {
+    fill(call_stack_top() - kGuardBelow, kGuardByte, kGuardBelow + kGuardAbove);
+}
+
+void measure_guard(Called& c) {
+    const uint8_t* top = call_stack_top();
     c.stack_used = kGuardBelow - same_prefix(top - kGuardBelow, kGuardByte, kGuardBelow);
     c.caller_stack_kept = same_prefix(top, kGuardByte, kGuardAbove) == kGuardAbove;
+}
+
+Called invoke(uint32_t call, const ConformRegs& in) {
+    lay_guard();
+    Called c{};
+    conform_call(vmi::binding_target(call), &in, &c.out, call_stack_top());
+    measure_guard(c);
     return c;
 }
 
@@ -199,6 +211,12 @@ bool registers_kept(uint32_t call, const ConformRegs& in, const Called& c, char*
             after = c.out.gpr[i];
             return false;
         }
+    }
+    if (c.out.rsp != reinterpret_cast<uint64_t>(call_stack_top())) {
+        what[0] = 'r', what[1] = 's', what[2] = 'p', what[3] = 0;
+        before = reinterpret_cast<uint64_t>(call_stack_top());
+        after = c.out.rsp;
+        return false;
     }
     if (c.out.rflags & kRflagsDf) {
         what[0] = 'D', what[1] = 'F', what[2] = 0;
@@ -852,6 +870,67 @@ void conform_monitor_entries() {
     check(before <= got && got <= after, c, "result", "a count that never decreases (%lu)", got);
 }
 
+// RETURN_TO_INTERRUPTED of a kernel frame whose every register holds a pattern, on a stack of
+// its own, resuming at conform_resumed: the registers, rsp, CF, ZF and IF it arrives with must
+// be the frame's.
+alignas(16) uint8_t g_resume_stack[1024];
+vmi_trap_frame g_frame;
+constexpr uint64_t kRflagsCfZf = 0x41;
+
+uint64_t frame_register(const vmi_trap_frame& f, unsigned reg) {
+    const uint64_t values[kGprs] = {f.rax, f.rbx, f.rcx, f.rdx, f.rsi, f.rdi, f.rbp, f.r8,
+                                    f.r9,  f.r10, f.r11, f.r12, f.r13, f.r14, f.r15};
+    return values[reg];
+}
+
+Called resume_frame(uint32_t call) {
+    vmi::disable_interrupts();
+    lay_guard();
+    Called c{};
+    conform_resume(vmi::binding_target(call), &g_frame, &c.out, call_stack_top());
+    measure_guard(c);
+    return c;
+}
+
+void conform_return_to_interrupted() {
+    constexpr uint32_t c = VMI_CALL_RETURN_TO_INTERRUPTED;
+    const ConformRegs p = patterns();
+    vmi_trap_frame& f = g_frame;
+    f = vmi_trap_frame{};
+    f.rax = p.gpr[RAX], f.rbx = p.gpr[RBX], f.rcx = p.gpr[RCX], f.rdx = p.gpr[RDX];
+    f.rsi = p.gpr[RSI], f.rdi = p.gpr[RDI], f.rbp = p.gpr[RBP], f.r8 = p.gpr[R8];
+    f.r9 = p.gpr[R9], f.r10 = p.gpr[R10], f.r11 = p.gpr[R11], f.r12 = p.gpr[R12];
+    f.r13 = p.gpr[R13], f.r14 = p.gpr[R14], f.r15 = p.gpr[R15];
+    f.rip = reinterpret_cast<uint64_t>(conform_resumed);
+    f.cs = VMI_SEL_KERNEL_CODE;
+    f.rflags = 2 | kRflagsCfZf;
+    f.rsp = reinterpret_cast<uint64_t>(g_resume_stack + sizeof g_resume_stack - kGuardAbove);
+    f.ss = VMI_SEL_KERNEL_DATA;
+    const Called r = resume_frame(c);
+    const bool interrupts_off = !interrupts_enabled();
+    if (r.out.rsp != f.rsp) {
+        check(false, c, "result", "returned to its caller instead of resuming the frame");
+        return;
+    }
+    unsigned bad = kGprs;
+    for (unsigned i = 0; i < kGprs && bad == kGprs; ++i)
+        if (r.out.gpr[i] != frame_register(f, i)) bad = i;
+    if (bad != kGprs)
+        check(false, c, "registers", "%s is %lx, the frame's %lx", kRegNames[bad], r.out.gpr[bad],
+              frame_register(f, bad));
+    else
+        check((r.out.rflags & kRflagsCfZf) == kRflagsCfZf, c, "registers",
+              "every register, rsp, CF and ZF as the frame holds them");
+    check_stack(c, r);
+    check(interrupts_off, c, "interrupts", "the frame's IF clear: interrupts stay disabled");
+    f.rflags |= kRflagsIf;
+    const Called on = resume_frame(c);
+    const bool enabled = interrupts_enabled();
+    vmi::disable_interrupts();
+    check(enabled && on.out.rsp == f.rsp, c, "result",
+          "a frame with IF set resumes with interrupts enabled");
+}
+
 // Every call bound to the ROM, one after another; what cannot be called safely says why.
 void conform_call_contract(uint32_t c) {
     switch (c) {
@@ -883,9 +962,10 @@ void conform_call_contract(uint32_t c) {
     case VMI_CALL_SET_INTERRUPT_MASK:
         return conform_interrupt_calls(c);
     case VMI_CALL_RETURN_TO_INTERRUPTED:
+        return conform_return_to_interrupted();
     case VMI_CALL_RETURN_TO_USER:
         return skip(c, "contract",
-                    "does not return: every event the kernel resumes uses it (run=tests)");
+                    "needs a user context: every system call's return uses it (run=tests)");
     case VMI_CALL_UPDATE_KERNEL_STACK:
         return conform_update_kernel_stack();
     case VMI_CALL_SET_CALLBACKS:
@@ -1056,27 +1136,28 @@ void conform_alarms(uint64_t hz) {
     set_interrupt_handler(VMI_VECTOR_ALARM, on_alarm);
     const uint64_t ms = hz / 1000;
 
-    // One-shot: fires once, not before its expiry and at most 50 ms after it.
+    // One-shot: fires once, not before its expiry and at most 200 ms after it (a loaded host
+    // may not run the vCPU for a while; firing early or twice is what the rule catches).
     g_ticks = 0;
     const uint64_t expiry = vmi::get_cycle_counter(VMI_CYCLES_REAL) + 2 * ms;
     uint32_t status = vmi::set_alarm(VMI_ALARM_ONESHOT, expiry, 0);
-    wait_enabled(100 * ms);
+    wait_enabled(300 * ms);
     const unsigned once = g_ticks;
     const uint64_t late = g_first_tick - expiry;
-    check(status == VMI_OK && once == 1 && g_first_tick >= expiry && late <= 50 * ms, c,
-          "alarm-oneshot", "fired %u time(s) in 100 ms, %lu us after its expiry", once,
+    check(status == VMI_OK && once == 1 && g_first_tick >= expiry && late <= 200 * ms, c,
+          "alarm-oneshot", "fired %u time(s) in 300 ms, %lu us after its expiry", once,
           once ? late / (ms / 1000 ? ms / 1000 : 1) : 0);
 
-    // Periodic, 5 ms: 20 periods in 100 ms; at least half of them (missed periods are skipped,
-    // docs/spec.md §4.2) and at most one more.
+    // Periodic, 5 ms, for 200 ms: repeatedly (at least 3 ticks) and never faster than the
+    // period (at most 41); periods the vCPU missed are skipped, not made up (docs/spec.md §4.2).
     g_ticks = 0;
     const uint64_t period = 5 * ms;
     status = vmi::set_alarm(VMI_ALARM_PERIODIC, vmi::get_cycle_counter(VMI_CYCLES_REAL) + period,
                             period);
-    wait_enabled(100 * ms);
+    wait_enabled(200 * ms);
     const unsigned ticks = g_ticks;
-    check(status == VMI_OK && ticks >= 10 && ticks <= 21, c, "alarm-periodic",
-          "%u ticks of 5 ms in 100 ms", ticks);
+    check(status == VMI_OK && ticks >= 3 && ticks <= 41, c, "alarm-periodic",
+          "%u ticks of 5 ms in 200 ms", ticks);
 
     // HALT with interrupts enabled returns after an event and leaves IF set; the periodic alarm
     // bounds the wait should a tick arrive before the ROM's HLT (docs/spec.md §4).

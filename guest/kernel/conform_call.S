@@ -1,14 +1,10 @@
-/* run=conform's harness (guest/kernel/conform.hpp): calls a ROM entry the way a patched site
- * does, with every general register loaded from a pattern, on a stack the caller laid a guard
- * pattern in, and stores every register the call left.
- *
- * void conform_call(uint64_t target, const ConformRegs* in, ConformRegs* out, void* stack_top)
- * ConformRegs: rax rbx rcx rdx rsi rdi rbp r8-r15 rflags, 8 bytes each (rflags only out). */
+/* run=conform's harness (guest/kernel/conform.cpp): calls a ROM entry the way a patched site
+ * does, on a stack the caller laid guard bytes in, and stores every register the call left.
+ * ConformRegs: rax rbx rcx rdx rsi rdi rbp r8-r15, then rflags and rsp after the call (8 bytes
+ * each). */
 
-    .text
-    .globl conform_call
-    .type conform_call, @function
-conform_call:
+/* System V entry: keep the caller's registers, switch to stack_top (rcx). */
+.macro harness_entry
     push %rbx
     push %rbp
     push %r12
@@ -19,6 +15,15 @@ conform_call:
     mov %rdi, target(%rip)
     mov %rdx, out(%rip)
     mov %rcx, %rsp
+.endm
+
+    .text
+/* void conform_call(uint64_t target, const ConformRegs* in, ConformRegs* out, void* stack_top):
+ * every general register loaded from `in`, rsp = stack_top at the call. */
+    .globl conform_call
+    .type conform_call, @function
+conform_call:
+    harness_entry
     mov %rsi, %rax
     mov 0x08(%rax), %rbx
     mov 0x10(%rax), %rcx
@@ -35,10 +40,24 @@ conform_call:
     mov 0x68(%rax), %r14
     mov 0x70(%rax), %r15
     mov 0x00(%rax), %rax
-    /* rsp is stack_top here, as a site's is at its `call`. */
     call *target(%rip)
-    /* Only the return address slot below stack_top is reused: the guard below it stays as the
-     * call left it. */
+    jmp store
+    .size conform_call, . - conform_call
+
+/* void conform_resume(uint64_t target, const vmi_trap_frame* frame, ConformRegs* out,
+ * void* stack_top): RETURN_TO_INTERRUPTED of a frame whose rip is conform_resumed. A call that
+ * returns instead arrives at the same place, with rsp = stack_top. */
+    .globl conform_resume
+    .type conform_resume, @function
+conform_resume:
+    harness_entry
+    mov %rsi, %rdi
+    call *target(%rip)
+    .globl conform_resumed
+conform_resumed:
+store:
+    /* Only the slot of the return address is reused: the guard below it stays as the call left
+     * it. */
     mov %rax, scratch(%rip)
     mov out(%rip), %rax
     mov %rbx, 0x08(%rax)
@@ -55,6 +74,7 @@ conform_call:
     mov %r13, 0x60(%rax)
     mov %r14, 0x68(%rax)
     mov %r15, 0x70(%rax)
+    mov %rsp, 0x80(%rax)
     mov scratch(%rip), %rbx
     mov %rbx, 0x00(%rax)
     pushfq
@@ -67,7 +87,7 @@ conform_call:
     pop %rbp
     pop %rbx
     ret
-    .size conform_call, . - conform_call
+    .size conform_resume, . - conform_resume
 
     .bss
     .balign 8
