@@ -6,27 +6,16 @@
 
 #include <stdarg.h>
 #include <vmi/vmi.h>
+#include <vmirt/conform.hpp>
 #include <vmirt/ops.hpp>
-
-// The harness's register block (conform_call.S): general registers in this order, then the
-// RFLAGS and rsp the call returned with.
-struct ConformRegs {
-    uint64_t gpr[15];
-    uint64_t rflags;
-    uint64_t rsp;
-};
-extern "C" void conform_call(uint64_t target, const ConformRegs* in, ConformRegs* out,
-                             void* stack_top);
-extern "C" void conform_resume(uint64_t target, const vmi_trap_frame* frame, ConformRegs* out,
-                               void* stack_top);
-extern "C" const char conform_resumed[];
 
 namespace kernel {
 
 namespace {
 
-enum Reg : unsigned { RAX, RBX, RCX, RDX, RSI, RDI, RBP, R8, R9, R10, R11, R12, R13, R14, R15 };
-constexpr unsigned kGprs = 15;
+using namespace vmi::conform;
+using ConformRegs = Regs;
+
 const char* const kRegNames[kGprs] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8",
                                       "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
 
@@ -83,31 +72,6 @@ bool bound(uint32_t call) {
     return vmi::binding(call) == vmi::Binding::Call;
 }
 
-// Byte loops as single string instructions: kernel mode is emulated on the test bed.
-void fill(void* p, uint8_t value, uint64_t n) {
-    asm volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(value) : "memory");
-}
-
-// How many bytes from p equal `value` before the first that does not.
-uint64_t same_prefix(const void* p, uint8_t value, uint64_t n) {
-    uint64_t left = n;
-    bool all;
-    asm volatile("test %%rcx, %%rcx; repe scasb"
-                 : "+D"(p), "+c"(left), "=@ccz"(all)
-                 : "a"(value)
-                 : "memory");
-    return all ? n : n - left - 1;
-}
-
-bool same_bytes(const void* a, const void* b, uint64_t n) {
-    bool all;
-    asm volatile("test %%rcx, %%rcx; repe cmpsb"
-                 : "+S"(a), "+D"(b), "+c"(n), "=@ccz"(all)
-                 :
-                 : "memory");
-    return all;
-}
-
 // ---- the harness ------------------------------------------------------------------------------
 
 // The call's stack: guard bytes below the stack pointer it is called with (the ROM may use
@@ -141,7 +105,7 @@ void measure_guard(Called& c) {
 Called invoke(uint32_t call, const ConformRegs& in) {
     lay_guard();
     Called c{};
-    conform_call(vmi::binding_target(call), &in, &c.out, call_stack_top());
+    vmi_conform_call(vmi::binding_target(call), &in, &c.out, call_stack_top());
     measure_guard(c);
     return c;
 }
@@ -274,30 +238,6 @@ uint64_t again(uint32_t call, ConformRegs in, Reg out_reg = RAX) {
     return invoke(call, in).out.gpr[out_reg];
 }
 
-bool running_at_cpl0() {
-    uint16_t cs;
-    asm volatile("mov %%cs, %0" : "=r"(cs));
-    return (cs & 3) == 0;
-}
-
-void native_cpuid(uint32_t leaf, uint32_t subleaf, uint64_t r[4]) {
-    uint32_t a = leaf, b, c = subleaf, d;
-    asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-    r[0] = a, r[1] = b, r[2] = c, r[3] = d;
-}
-
-uint64_t native_rdmsr(uint32_t msr) {
-    uint32_t lo, hi;
-    asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return (uint64_t{hi} << 32) | lo;
-}
-
-uint64_t rdtsc() {
-    uint32_t lo, hi;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t{hi} << 32) | lo;
-}
-
 // docs/spec.md §3.4's wall-clock formula at TSC value `tsc`.
 uint64_t data_area_wallclock(const vmi_data_area& d, uint64_t tsc) {
     const unsigned __int128 product =
@@ -391,11 +331,6 @@ void conform_wrmsr() {
     check(now == kMsrProbe, c, "result", "RDMSR reads back the value written");
 }
 
-struct [[gnu::packed]] TablePointer {
-    uint16_t limit;
-    uint64_t base;
-};
-
 void conform_descriptor(uint32_t c) {
     if (!g_facts.cpl0) {
         skip(c, "contract", "the kernel runs at CPL3, where it owns no descriptor table");
@@ -406,7 +341,8 @@ void conform_descriptor(uint32_t c) {
         return;
     }
     TablePointer gdt{}, idt{};
-    asm volatile("sgdt %0; sidt %1" : "=m"(gdt), "=m"(idt));
+    native_store_gdtr(&gdt);
+    native_store_idtr(&idt);
     ConformRegs in = patterns();
     if (c == VMI_CALL_LOAD_GDT || c == VMI_CALL_LOAD_IDT) {
         // The tables in force, loaded again.
@@ -414,9 +350,9 @@ void conform_descriptor(uint32_t c) {
         exercise(c, in);
         TablePointer now{};
         if (c == VMI_CALL_LOAD_GDT)
-            asm volatile("sgdt %0" : "=m"(now));
+            native_store_gdtr(&now);
         else
-            asm volatile("sidt %0" : "=m"(now));
+            native_store_idtr(&now);
         const TablePointer& was = c == VMI_CALL_LOAD_GDT ? gdt : idt;
         check(now.base == was.base && now.limit == was.limit, c, "result",
               "the table register holds what was loaded");
@@ -436,11 +372,9 @@ void conform_descriptor(uint32_t c) {
 void conform_get_cr(uint32_t c) {
     const Called r = exercise(c, patterns());
     const uint64_t v = r.out.gpr[RAX];
-    uint64_t native = 0;
     switch (c) {
     case VMI_CALL_GET_CR0:
         check((v & kCr0Pe) && (v & kCr0Pg), c, "result", "PE and PG set (long mode)");
-        if (g_facts.cpl0) asm volatile("mov %%cr0, %0" : "=r"(native));
         break;
     case VMI_CALL_GET_CR2: {
         vmi::set_cr2(kCr2Probe);
@@ -448,20 +382,22 @@ void conform_get_cr(uint32_t c) {
         const uint64_t probe = again(c, in);
         vmi::set_cr2(v);
         check(probe == kCr2Probe, c, "result", "reads back what SET_CR2 wrote");
-        if (g_facts.cpl0) asm volatile("mov %%cr2, %0" : "=r"(native));
         break;
     }
     case VMI_CALL_GET_CR3:
         check((v & kPteAddress) == mm::kernel_space().root().value, c, "result",
               "the kernel's own root (%lx)", mm::kernel_space().root().value);
-        if (g_facts.cpl0) asm volatile("mov %%cr3, %0" : "=r"(native));
         break;
     default:
         check(v & kCr4Pae, c, "result", "PAE set (long mode)");
-        if (g_facts.cpl0) asm volatile("mov %%cr4, %0" : "=r"(native));
         break;
     }
-    if (g_facts.cpl0) check(native == v, c, "result", "as the MOV from the control register");
+    if (g_facts.cpl0)
+        check(native_read_cr(c == VMI_CALL_GET_CR0   ? 0
+                             : c == VMI_CALL_GET_CR2 ? 2
+                             : c == VMI_CALL_GET_CR3 ? 3
+                                                     : 4) == v,
+              c, "result", "as the MOV from the control register");
 }
 
 void conform_set_cr(uint32_t c) {
@@ -755,9 +691,9 @@ void conform_alarm_calls(uint32_t c) {
 
 void conform_wallclock() {
     constexpr uint32_t c = VMI_CALL_GET_WALLCLOCK_TIME;
-    const uint64_t t0 = rdtsc();
+    const uint64_t t0 = native_rdtsc();
     const uint64_t ns = exercise(c, patterns()).out.gpr[RAX];
-    const uint64_t t1 = rdtsc();
+    const uint64_t t1 = native_rdtsc();
     const vmi_data_area* d = g_facts.data;
     if (d && d->cycle_hz) {
         check(ns >= data_area_wallclock(*d, t0) && ns <= data_area_wallclock(*d, t1), c,
@@ -887,7 +823,7 @@ Called resume_frame(uint32_t call) {
     vmi::disable_interrupts();
     lay_guard();
     Called c{};
-    conform_resume(vmi::binding_target(call), &g_frame, &c.out, call_stack_top());
+    vmi_conform_resume(vmi::binding_target(call), &g_frame, &c.out, call_stack_top());
     measure_guard(c);
     return c;
 }
@@ -901,7 +837,7 @@ void conform_return_to_interrupted() {
     f.rsi = p.gpr[RSI], f.rdi = p.gpr[RDI], f.rbp = p.gpr[RBP], f.r8 = p.gpr[R8];
     f.r9 = p.gpr[R9], f.r10 = p.gpr[R10], f.r11 = p.gpr[R11], f.r12 = p.gpr[R12];
     f.r13 = p.gpr[R13], f.r14 = p.gpr[R14], f.r15 = p.gpr[R15];
-    f.rip = reinterpret_cast<uint64_t>(conform_resumed);
+    f.rip = reinterpret_cast<uint64_t>(vmi_conform_resumed);
     f.cs = VMI_SEL_KERNEL_CODE;
     f.rflags = 2 | kRflagsCfZf;
     f.rsp = reinterpret_cast<uint64_t>(g_resume_stack + sizeof g_resume_stack - kGuardAbove);
@@ -1203,7 +1139,7 @@ int run_conformance(const vmi::Report& report) {
         if (d->magic == VMI_DATA_MAGIC) g_facts.data = d;
     }
     g_facts.features = vmi::get_features();
-    g_facts.cpl0 = running_at_cpl0();
+    g_facts.cpl0 = current_cpl() == 0;
     print("conform: ROM \"%s\", max_stack_bytes %u, features %lx, kernel at CPL%d, data area "
           "%s\n",
           report.rom_name, header->max_stack_bytes, g_facts.features, g_facts.cpl0 ? 0 : 3,

@@ -1,7 +1,7 @@
-/* run=conform's harness (guest/kernel/conform.cpp): calls a ROM entry the way a patched site
- * does, on a stack the caller laid guard bytes in, and stores every register the call left.
- * ConformRegs: rax rbx rcx rdx rsi rdi rbp r8-r15, then rflags and rsp after the call (8 bytes
- * each). */
+/* The conformance harness (<vmirt/conform.hpp>, run=conform): calls a ROM entry the way a
+ * patched site does, on a stack the caller laid guard bytes in, and stores every register the
+ * call left. vmi::conform::Regs: rax rbx rcx rdx rsi rdi rbp r8-r15, then rflags and rsp after
+ * the call (8 bytes each). */
 
 /* System V entry: keep the caller's registers, switch to stack_top (rcx). */
 .macro harness_entry
@@ -18,11 +18,11 @@
 .endm
 
     .text
-/* void conform_call(uint64_t target, const ConformRegs* in, ConformRegs* out, void* stack_top):
+/* void vmi_conform_call(uint64_t target, const Regs* in, Regs* out, void* stack_top):
  * every general register loaded from `in`, rsp = stack_top at the call. */
-    .globl conform_call
-    .type conform_call, @function
-conform_call:
+    .globl vmi_conform_call
+    .type vmi_conform_call, @function
+vmi_conform_call:
     harness_entry
     mov %rsi, %rax
     mov 0x08(%rax), %rbx
@@ -42,19 +42,19 @@ conform_call:
     mov 0x00(%rax), %rax
     call *target(%rip)
     jmp store
-    .size conform_call, . - conform_call
+    .size vmi_conform_call, . - vmi_conform_call
 
-/* void conform_resume(uint64_t target, const vmi_trap_frame* frame, ConformRegs* out,
- * void* stack_top): RETURN_TO_INTERRUPTED of a frame whose rip is conform_resumed. A call that
- * returns instead arrives at the same place, with rsp = stack_top. */
-    .globl conform_resume
-    .type conform_resume, @function
-conform_resume:
+/* void vmi_conform_resume(uint64_t target, const vmi_trap_frame* frame, Regs* out,
+ * void* stack_top): RETURN_TO_INTERRUPTED of a frame whose rip is vmi_conform_resumed. A call
+ * that returns instead arrives at the same place, with rsp = stack_top. */
+    .globl vmi_conform_resume
+    .type vmi_conform_resume, @function
+vmi_conform_resume:
     harness_entry
     mov %rsi, %rdi
     call *target(%rip)
-    .globl conform_resumed
-conform_resumed:
+    .globl vmi_conform_resumed
+vmi_conform_resumed:
 store:
     /* Only the slot of the return address is reused: the guard below it stays as the call left
      * it. */
@@ -87,7 +87,7 @@ store:
     pop %rbp
     pop %rbx
     ret
-    .size conform_resume, . - conform_resume
+    .size vmi_conform_resume, . - vmi_conform_resume
 
     .bss
     .balign 8
