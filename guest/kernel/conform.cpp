@@ -14,8 +14,6 @@ namespace kernel {
 namespace {
 
 using namespace vmi::conform;
-using ConformRegs = Regs;
-
 const char* const kRegNames[kGprs] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8",
                                       "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
 
@@ -87,7 +85,7 @@ uint8_t* call_stack_top() {
 }
 
 struct Called {
-    ConformRegs out;
+    Regs out;
     uint64_t stack_used;    // bytes below the stack pointer that the call changed
     bool caller_stack_kept; // nothing above it changed
 };
@@ -102,7 +100,7 @@ void measure_guard(Called& c) {
     c.caller_stack_kept = same_prefix(top, kGuardByte, kGuardAbove) == kGuardAbove;
 }
 
-Called invoke(uint32_t call, const ConformRegs& in) {
+Called invoke(uint32_t call, const Regs& in) {
     lay_guard();
     Called c{};
     vmi_conform_call(vmi::binding_target(call), &in, &c.out, call_stack_top());
@@ -111,8 +109,8 @@ Called invoke(uint32_t call, const ConformRegs& in) {
 }
 
 // A distinct pattern per register, none with the guard byte in it.
-ConformRegs patterns() {
-    ConformRegs r{};
+Regs patterns() {
+    Regs r{};
     for (unsigned i = 0; i < kGprs; ++i)
         r.gpr[i] = 0x0101010101010101ull * (0x11 + i) ^ (uint64_t{i} << 60);
     return r;
@@ -157,48 +155,33 @@ struct Facts {
 };
 Facts g_facts;
 
-// Result of the register rule for one call, without printing: the first register (or DF) the
-// call changed although it is not an output.
-bool registers_kept(uint32_t call, const ConformRegs& in, const Called& c, char* what,
-                    uint64_t& before, uint64_t& after) {
-    for (unsigned i = 0; i < kGprs; ++i) {
-        const uint64_t keep = ~output_bits(call, i);
-        if ((in.gpr[i] ^ c.out.gpr[i]) & keep) {
-            const char* n = kRegNames[i];
-            unsigned k = 0;
-            while (n[k]) {
-                what[k] = n[k];
-                ++k;
-            }
-            what[k] = 0;
-            before = in.gpr[i];
-            after = c.out.gpr[i];
-            return false;
-        }
-    }
-    if (c.out.rsp != reinterpret_cast<uint64_t>(call_stack_top())) {
-        what[0] = 'r', what[1] = 's', what[2] = 'p', what[3] = 0;
-        before = reinterpret_cast<uint64_t>(call_stack_top());
-        after = c.out.rsp;
-        return false;
-    }
-    if (c.out.rflags & kRflagsDf) {
-        what[0] = 'D', what[1] = 'F', what[2] = 0;
-        before = 0;
-        after = 1;
-        return false;
-    }
-    return true;
+// The register rule's finding: the first register the call changed although it is not an
+// output, with its value before and after; `name` null if none.
+struct Changed {
+    const char* name = nullptr;
+    uint64_t before = 0, after = 0;
+};
+
+Changed changed_register(uint32_t call, const Regs& in, const Called& c) {
+    for (unsigned i = 0; i < kGprs; ++i)
+        if ((in.gpr[i] ^ c.out.gpr[i]) & ~output_bits(call, i))
+            return {kRegNames[i], in.gpr[i], c.out.gpr[i]};
+    const auto top = reinterpret_cast<uint64_t>(call_stack_top());
+    if (c.out.rsp != top) return {"rsp", top, c.out.rsp};
+    if (c.out.rflags & kRflagsDf) return {"DF", 0, 1};
+    return {};
 }
 
-void check_registers(uint32_t call, const ConformRegs& in, const Called& c) {
-    char reg[4];
-    uint64_t before = 0, after = 0;
-    const bool ok = registers_kept(call, in, c, reg, before, after);
-    if (ok)
-        check(true, call, "registers", "every register but the declared outputs kept");
+void report_registers(uint32_t call, const Changed& r) {
+    if (r.name)
+        check(false, call, "registers", "%s was %lx, is %lx after the call", r.name, r.before,
+              r.after);
     else
-        check(false, call, "registers", "%s was %lx, is %lx after the call", reg, before, after);
+        check(true, call, "registers", "every register but the declared outputs kept");
+}
+
+void check_registers(uint32_t call, const Regs& in, const Called& c) {
+    report_registers(call, changed_register(call, in, c));
 }
 
 void check_stack(uint32_t call, const Called& c) {
@@ -223,7 +206,7 @@ void check_interrupts(uint32_t call, bool expect_enabled) {
 }
 
 // The whole contract of one call made with `in`: registers, stack, interrupt flag.
-Called exercise(uint32_t call, const ConformRegs& in, bool enables = false) {
+Called exercise(uint32_t call, const Regs& in, bool enables = false) {
     vmi::disable_interrupts();
     const Called c = invoke(call, in);
     check_registers(call, in, c);
@@ -234,7 +217,7 @@ Called exercise(uint32_t call, const ConformRegs& in, bool enables = false) {
 }
 
 // Another call of the ROM's entry, for a result only.
-uint64_t again(uint32_t call, ConformRegs in, Reg out_reg = RAX) {
+uint64_t again(uint32_t call, Regs in, Reg out_reg = RAX) {
     return invoke(call, in).out.gpr[out_reg];
 }
 
@@ -261,7 +244,7 @@ const vmi_cpuid_answer* cached_leaf(uint32_t leaf) {
 // configured, which is why the ROM's answers are checked against the data area instead.
 void conform_cpuid() {
     constexpr uint32_t c = VMI_CALL_CPUID;
-    ConformRegs in = patterns();
+    Regs in = patterns();
     in.gpr[RAX] = 0;
     in.gpr[RCX] = 0;
     const Called r = exercise(c, in);
@@ -301,7 +284,7 @@ void conform_cpuid() {
 
 void conform_rdmsr() {
     constexpr uint32_t c = VMI_CALL_RDMSR;
-    ConformRegs in = patterns();
+    Regs in = patterns();
     in.gpr[RCX] = kMsrKernelGsBase;
     const uint64_t expect = vmi::rdmsr(kMsrKernelGsBase);
     const Called r = exercise(c, in);
@@ -321,7 +304,7 @@ void conform_rdmsr() {
 void conform_wrmsr() {
     constexpr uint32_t c = VMI_CALL_WRMSR;
     const uint64_t old = vmi::rdmsr(kMsrKernelGsBase);
-    ConformRegs in = patterns();
+    Regs in = patterns();
     in.gpr[RCX] = kMsrKernelGsBase;
     in.gpr[RAX] = kMsrProbe & 0xffffffff;
     in.gpr[RDX] = kMsrProbe >> 32;
@@ -343,7 +326,7 @@ void conform_descriptor(uint32_t c) {
     TablePointer gdt{}, idt{};
     native_store_gdtr(&gdt);
     native_store_idtr(&idt);
-    ConformRegs in = patterns();
+    Regs in = patterns();
     if (c == VMI_CALL_LOAD_GDT || c == VMI_CALL_LOAD_IDT) {
         // The tables in force, loaded again.
         in.gpr[RDI] = reinterpret_cast<uint64_t>(c == VMI_CALL_LOAD_GDT ? &gdt : &idt);
@@ -378,7 +361,7 @@ void conform_get_cr(uint32_t c) {
         break;
     case VMI_CALL_GET_CR2: {
         vmi::set_cr2(kCr2Probe);
-        ConformRegs in = patterns();
+        Regs in = patterns();
         const uint64_t probe = again(c, in);
         vmi::set_cr2(v);
         check(probe == kCr2Probe, c, "result", "reads back what SET_CR2 wrote");
@@ -402,7 +385,7 @@ void conform_get_cr(uint32_t c) {
 
 void conform_set_cr(uint32_t c) {
     uint64_t value = 0, now = 0;
-    ConformRegs in = patterns();
+    Regs in = patterns();
     switch (c) {
     case VMI_CALL_SET_CR0:
         value = vmi::get_cr0();
@@ -439,7 +422,7 @@ void conform_set_cr(uint32_t c) {
 }
 
 void conform_interrupt_calls(uint32_t c) {
-    ConformRegs in = patterns();
+    Regs in = patterns();
     switch (c) {
     case VMI_CALL_ENABLE_INTERRUPTS:
         exercise(c, in, true);
@@ -474,7 +457,7 @@ void conform_interrupt_calls(uint32_t c) {
 
 void conform_set_callbacks() {
     constexpr uint32_t c = VMI_CALL_SET_CALLBACKS;
-    ConformRegs in = patterns();
+    Regs in = patterns();
     in.gpr[RDI] = reinterpret_cast<uint64_t>(&registered_callbacks());
     const Called r = exercise(c, in);
     const vmi_callbacks none{};
@@ -487,7 +470,7 @@ void conform_set_callbacks() {
 }
 
 void conform_update_kernel_stack() {
-    ConformRegs in = patterns();
+    Regs in = patterns();
     in.gpr[RDI] = kernel_stack_top(); // the stack the kernel already uses
     exercise(VMI_CALL_UPDATE_KERNEL_STACK, in);
 }
@@ -516,7 +499,7 @@ void conform_pte(uint32_t c) {
     vmi::allocate_page(pfn, VMI_PAGE_L1 | VMI_PAGE_ZEROED);
     const unsigned slot = c == VMI_CALL_SET_PTE ? 5 : 6;
     const uint64_t value = t.phys.value | kPtePresentWritable;
-    ConformRegs in = patterns();
+    Regs in = patterns();
     in.gpr[RDI] = reinterpret_cast<uint64_t>(&t.entries[slot]);
     in.gpr[RSI] = value;
     exercise(c, in);
@@ -537,7 +520,7 @@ void conform_page_role(uint32_t c) {
         return;
     }
     const uint64_t pfn = t.phys.value / kPageBytes;
-    ConformRegs in = patterns();
+    Regs in = patterns();
     in.gpr[RDI] = pfn;
     if (c == VMI_CALL_ALLOCATE_PAGE) {
         in.gpr[RSI] = VMI_PAGE_L1 | VMI_PAGE_ZEROED;
@@ -554,7 +537,7 @@ void conform_page_role(uint32_t c) {
 uint64_t g_tlb_probe = 0x5eed;
 
 void conform_tlb(uint32_t c) {
-    ConformRegs in = patterns();
+    Regs in = patterns();
     if (c == VMI_CALL_INVAL_PAGE)
         in.gpr[RDI] = reinterpret_cast<uint64_t>(&g_tlb_probe);
     else if (c == VMI_CALL_FLUSH_TLB)
@@ -571,7 +554,7 @@ void conform_tlb(uint32_t c) {
 // ones on a port no PC device decodes (QEMU's UART rejects wider accesses), where reads float
 // to all ones and writes go nowhere.
 void conform_port(uint32_t c) {
-    ConformRegs in = patterns();
+    Regs in = patterns();
     const bool is_byte = c == VMI_CALL_INB || c == VMI_CALL_OUTB;
     in.gpr[RDX] = is_byte ? kCom1Scratch : kUnusedPort;
     const uint8_t value = static_cast<uint8_t>(0x3c + c);
@@ -608,7 +591,7 @@ void conform_port(uint32_t c) {
 }
 
 void conform_apic(uint32_t c) {
-    ConformRegs in = patterns();
+    Regs in = patterns();
     if (c == VMI_CALL_APIC_READ) {
         in.gpr[RDI] = kApicVersion;
         const Called r = exercise(c, in);
@@ -630,7 +613,7 @@ void conform_apic(uint32_t c) {
 }
 
 void conform_cycles(uint32_t c) {
-    ConformRegs in = patterns();
+    Regs in = patterns();
     if (c == VMI_CALL_GET_CYCLE_FREQUENCY) {
         const uint64_t hz = exercise(c, in).out.gpr[RAX];
         if (g_facts.data)
@@ -668,7 +651,7 @@ void conform_cycles(uint32_t c) {
 void conform_alarm_calls(uint32_t c) {
     const uint64_t hz = vmi::get_cycle_frequency();
     const uint64_t far = vmi::get_cycle_counter(VMI_CYCLES_REAL) + (hz ? hz * 10 : 1ull << 40);
-    ConformRegs in = patterns();
+    Regs in = patterns();
     if (c == VMI_CALL_SET_ALARM) {
         in.gpr[RDI] = VMI_ALARM_ONESHOT;
         in.gpr[RSI] = far;
@@ -730,28 +713,24 @@ void conform_console() {
     print("conform: console: %u numbered lines follow\n", kConsoleLines);
     flush();
     const uint64_t pieces[] = {1, 2, 3, 40, 7, 64, 5, 120, 11};
-    ConformRegs in = patterns();
-    bool regs_ok = true, stack_ok = true, caller_ok = true;
+    Regs in = patterns();
+    bool stack_ok = true, caller_ok = true;
     uint64_t used = 0;
-    char reg[4] = "";
-    uint64_t before = 0, after = 0;
+    Changed changed;
     vmi::disable_interrupts();
     for (uint64_t at = 0, i = 0; at < n; at += in.gpr[RSI], ++i) {
         const uint64_t piece = pieces[i % (sizeof pieces / sizeof pieces[0])];
         in.gpr[RDI] = reinterpret_cast<uint64_t>(g_console + at);
         in.gpr[RSI] = piece < n - at ? piece : n - at;
         const Called r = invoke(c, in);
-        if (regs_ok) regs_ok = registers_kept(c, in, r, reg, before, after);
+        if (!changed.name) changed = changed_register(c, in, r);
         used = r.stack_used > used ? r.stack_used : used;
         stack_ok = stack_ok && r.stack_used <= g_facts.header->max_stack_bytes;
         caller_ok = caller_ok && r.caller_stack_kept;
     }
     const bool if_ok = !interrupts_enabled();
     print("conform: console: end\n");
-    if (regs_ok)
-        check(true, c, "registers", "every register but the declared outputs kept");
-    else
-        check(false, c, "registers", "%s was %lx, is %lx after the call", reg, before, after);
+    report_registers(c, changed);
     if (!caller_ok)
         check(false, c, "stack", "wrote above the caller's stack pointer");
     else
@@ -775,7 +754,7 @@ void conform_page_ops(uint32_t c) {
     }
     auto* pa = static_cast<uint8_t*>(mm::frames().virt(a.value()));
     auto* pb = static_cast<uint8_t*>(mm::frames().virt(b.value()));
-    ConformRegs in = patterns();
+    Regs in = patterns();
     if (c == VMI_CALL_ZERO_PAGE) {
         fill(pa, 0xab, kPageBytes);
         in.gpr[RDI] = reinterpret_cast<uint64_t>(pa);
@@ -830,7 +809,7 @@ Called resume_frame(uint32_t call) {
 
 void conform_return_to_interrupted() {
     constexpr uint32_t c = VMI_CALL_RETURN_TO_INTERRUPTED;
-    const ConformRegs p = patterns();
+    const Regs p = patterns();
     vmi_trap_frame& f = g_frame;
     f = vmi_trap_frame{};
     f.rax = p.gpr[RAX], f.rbx = p.gpr[RBX], f.rcx = p.gpr[RCX], f.rdx = p.gpr[RDX];
@@ -1100,7 +1079,7 @@ void conform_alarms(uint64_t hz) {
     constexpr uint32_t h = VMI_CALL_HALT;
     if (bound(h)) {
         const unsigned before = g_ticks;
-        const ConformRegs in = patterns();
+        const Regs in = patterns();
         vmi::enable_interrupts();
         const Called r = invoke(h, in);
         const bool still_on = interrupts_enabled();
