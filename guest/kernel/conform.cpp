@@ -238,10 +238,9 @@ const vmi_cpuid_answer* cached_leaf(uint32_t leaf) {
     return nullptr;
 }
 
-// Cached leaves must be the data area's answers; the others the CPUID instruction's, which only
-// the kernel at CPL0 can compare: at CPL3 a host without VT-x/SVM answers for the machine
-// underneath (docs/testbed.md), and so does this host's kernel mode for some leaves the VMM
-// configured, which is why the ROM's answers are checked against the data area instead.
+// Cached leaves must be the data area's answers: the hypervisor's, which the instruction need
+// not give (docs/testbed.md: at CPL3, and for leaf 7 even at CPL0, this host answers for the
+// machine underneath). Other leaves must be the instruction's where the kernel runs at CPL0.
 void conform_cpuid() {
     constexpr uint32_t c = VMI_CALL_CPUID;
     Regs in = patterns();
