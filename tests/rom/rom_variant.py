@@ -31,10 +31,15 @@ def put16(rom, offset, value):
     struct.pack_into("<H", rom, offset, value)
 
 
+def padding(rom):
+    """Where the zero padding after the data area starts."""
+    data_offset, data_size = struct.unpack_from("<II", rom, DATA_OFFSET)
+    return data_offset + data_size
+
+
 def put_stub(rom, stub):
     """Places `stub` in the padding after the data area; returns its offset."""
-    data_offset, data_size = struct.unpack_from("<II", rom, DATA_OFFSET)
-    at = data_offset + data_size
+    at = padding(rom)
     if rom[at:at + len(stub)] != bytes(len(stub)):
         sys.exit("rom_variant.py: no free padding after the data area for the stub")
     rom[at:at + len(stub)] = stub
@@ -53,8 +58,7 @@ def call_prefixed(rom, call, code):
     entry = struct.unpack_from("<I", rom, table + 4 * call)[0]
     if entry == 0:
         sys.exit(f"rom_variant.py: the ROM has no entry for call {call}")
-    data_offset, data_size = struct.unpack_from("<II", rom, DATA_OFFSET)
-    jump_end = data_offset + data_size + len(code) + 5
+    jump_end = padding(rom) + len(code) + 5
     at = put_stub(rom, code + b"\xe9" + struct.pack("<i", entry - jump_end))
     put32(rom, table + 4 * call, at)
     fix_checksum(rom)
