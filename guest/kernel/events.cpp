@@ -72,13 +72,21 @@ void print_frame(const vmi_trap_frame* f) {
 uint32_t init_events() {
     // The native runtime's xAPIC page where the CPU has no x2APIC.
     vmi::set_device_mapper(mm::map_device);
-    vmi::update_kernel_stack(reinterpret_cast<uint64_t>(g_kernel_stack + sizeof g_kernel_stack));
+    vmi::update_kernel_stack(kernel_stack_top());
     g_status = vmi::set_callbacks(&g_callbacks);
     return g_status;
 }
 
 uint32_t events_status() {
     return g_status;
+}
+
+const vmi_callbacks& registered_callbacks() {
+    return g_callbacks;
+}
+
+uint64_t kernel_stack_top() {
+    return reinterpret_cast<uint64_t>(g_kernel_stack + sizeof g_kernel_stack);
 }
 
 void set_exception_handler(unsigned vector, TrapHandler fn) {

@@ -16,6 +16,10 @@ using TrapHandler = vmi_trap_frame* (*)(vmi_trap_frame* frame);
 uint32_t init_events();
 // VMI_OK once init_events() succeeded.
 uint32_t events_status();
+// What init_events() registered: the handlers and the stack for events from user mode
+// (run=conform passes them again, so that the kernel keeps working).
+const vmi_callbacks& registered_callbacks();
+uint64_t kernel_stack_top();
 
 // A null handler restores the default: an unexpected exception prints the vector and rip and
 // stops the machine (status 3); an unclaimed interrupt is acknowledged and ignored; a system

@@ -1,8 +1,10 @@
 // The reference VMI-fied kernel: boots through PVH, binds VMI, reports, and runs what the
-// command line asks for (run=tests, run=bench:LIST). Every privileged operation is a vmi:: op.
+// command line asks for (run=tests, run=bench:LIST, run=conform). Every privileged operation is
+// a vmi:: op.
 #include "bench.hpp"
 #include "boot_report.hpp"
 #include "cmdline.hpp"
+#include "conform.hpp"
 #include "console.hpp"
 #include "events.hpp"
 #include "mm/mm.hpp"
@@ -149,6 +151,7 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
         const int failures = virtio::run_blk_command(run + 4);
         if (failures >= 0) finish(failures);
     }
+    if (list_contains(run, "conform")) finish(run_conformance(report) ? 1 : 0);
     if (run[0] == 't' && list_contains(run, "tests")) {
         g_kernel_failures = run_selftests(report);
         start_processes("tests");
@@ -171,7 +174,8 @@ extern "C" [[noreturn]] void vmi_boot_main(uint64_t start_info_phys) {
         arg[n] = 0;
         start_processes(arg);
     }
-    print("FAIL: unknown run=%s (expected tests, bench:LIST, blk:write-sig or blk:check-sig)\n",
+    print("FAIL: unknown run=%s (expected tests, conform, bench:LIST, blk:write-sig or "
+          "blk:check-sig)\n",
           run);
     finish(2);
 }

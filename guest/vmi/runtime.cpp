@@ -22,6 +22,7 @@ using RelocFn = uint32_t (*)(uint32_t);
 using RelocArgsFn = uint32_t (*)(uint32_t, const vmi_init_args*);
 
 RomInfo g_rom;
+const uint8_t* g_image = nullptr;
 bool g_bound = false;
 BindingPlan g_plan;
 
@@ -86,6 +87,14 @@ Binding binding(uint32_t call) {
     return g_bound && call < VMI_CALL_COUNT ? g_plan.binding[call] : Binding::Native;
 }
 
+uint64_t binding_target(uint32_t call) {
+    return binding(call) == Binding::Call ? g_plan.target[call] : 0;
+}
+
+const uint8_t* bound_image() {
+    return g_bound ? g_image : nullptr;
+}
+
 const char* status_name(uint32_t status) {
     switch (status) {
     case VMI_OK:
@@ -148,6 +157,7 @@ Report bind(const BindParams& params) {
     report.sites_bad = sites.bad;
     serialize();
 
+    g_image = rom.image;
     g_bound = true;
     report.outcome = Outcome::Bound;
     // A ROM decides some features at init (e.g. deprivileged execution): ask it.

@@ -48,6 +48,13 @@ const RomInfo* bound_rom();
 // How bind() bound `call` (Native before bind() or without a ROM).
 Binding binding(uint32_t call);
 
+// Where a Call binding of `call` goes (the ROM's entry, or code in its state), else 0: what a
+// patched site calls, for callers that test the ROM's entries directly (run=conform).
+uint64_t binding_target(uint32_t call);
+
+// The bound ROM's image as the kernel mapped it, or null.
+const uint8_t* bound_image();
+
 const char* status_name(uint32_t status);
 
 } // namespace vmi
