@@ -3,7 +3,7 @@
 
 Environments: vmm (our `vmi run` with its ROM, or --rom/--rom-variant), vmm-norom,
 qemu-tcg and qemu-kvm (QEMU -M microvm, no ROM), qemu-q35 (QEMU q35 TCG with our ROM as an
-option ROM: SeaBIOS, no VMM behind the ROM). QEMU's isa-debug-exit turns guest status v into
+option ROM: SeaBIOS, no VMM behind the ROM), qemu-q35-kvm (the same on KVM). QEMU's isa-debug-exit turns guest status v into
 process status (v << 1) | 1; `vmi run` returns v.
 With --expect-vmi, the guest's `vmi: ` line must match that regular expression and the rest of
 the output must equal the expected file; firmware output before it (SeaBIOS) is ignored.
@@ -51,13 +51,14 @@ def command(args, workdir):
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         skip("qemu-system-x86_64 is not installed")
-    machine = "q35" if args.env == "qemu-q35" else "microvm"
+    q35 = args.env.startswith("qemu-q35")
+    machine = "q35" if q35 else "microvm"
     cmd = [qemu, "-M", machine, "-m", args.mem, "-nodefaults", "-no-user-config",
            "-nographic", "-serial", "stdio", "-no-reboot", "-kernel", args.kernel,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
-    if args.env == "qemu-q35":
+    if q35:
         cmd += ["-option-rom", args.rom]
-    if args.env == "qemu-kvm":
+    if args.env in ("qemu-kvm", "qemu-q35-kvm"):
         if not kvm_usable():
             skip("/dev/kvm is missing or not accessible")
         cmd += ["-accel", "kvm", "-cpu", "host,-arch-capabilities"]
@@ -78,8 +79,9 @@ def guest_status(env, rc):
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--env", required=True,
-                   choices=["vmm", "vmm-norom", "qemu-tcg", "qemu-kvm", "qemu-q35"])
-    p.add_argument("--rom", help="ROM image (vmm: --rom; qemu-q35: -option-rom)")
+                   choices=["vmm", "vmm-norom", "qemu-tcg", "qemu-kvm", "qemu-q35",
+                            "qemu-q35-kvm"])
+    p.add_argument("--rom", help="ROM image (vmm: --rom; qemu-q35*: -option-rom)")
     p.add_argument("--rom-variant", help="derive this variant of --rom (tests/rom/rom_variant.py)")
     p.add_argument("--expect-vmi", help="regular expression for the guest's `vmi: ` line")
     p.add_argument("--vmi", help="path to the vmi binary (env vmm)")
