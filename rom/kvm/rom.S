@@ -72,7 +72,7 @@ rom_start:
     .long VMI_SIGNATURE
     .word VMI_ABI_MAJOR, VMI_ABI_MINOR
     .long VMI_ROM_HEADER_SIZE
-    .long 40                         /* max_stack_bytes: return address + four pushes */
+    .long 96                         /* max_stack_bytes: the monitor's first APIC_READ */
     .quad ROM_CAN_DEPRIVILEGE
     .long call_table - rom_start
     .long VMI_CALL_COUNT
@@ -390,11 +390,36 @@ kvm_ns_per_second:
 .endm
 #define ROM_PAYLOAD kvm_payload
 
-/* Console and power stay native on KVM (reloc_args never binds the monitor's entries for
- * them), so these steps are never taken. */
+/* console_write(rdi=buffer, rsi=length) as the native UART code does it (COM1, poll LSR.THRE
+ * before each byte), but the whole buffer in one monitor entry at CPL0: at CPL3 each port
+ * access of the native loop would enter the monitor once. */
+#define COM1 0x3f8
+#define COM1_LSR (COM1 + 5)
+#define LSR_THR_EMPTY 0x20
 .macro ROM_PRIVILEGED_CONSOLE
-    ud2
+    push %rax
+    push %rdx
+    push %rsi
+    push %rdi
+1:  test %rsi, %rsi
+    jz 3f
+    mov $COM1_LSR, %edx
+2:  in %dx, %al
+    test $LSR_THR_EMPTY, %al
+    jz 2b
+    mov $COM1, %edx
+    mov (%rdi), %al
+    out %al, %dx
+    inc %rdi
+    dec %rsi
+    jmp 1b
+3:  pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rax
 .endm
+/* Power stays native on KVM (reloc_args never binds the monitor's entries for it): its one
+ * port write enters the monitor once either way. These steps are never taken. */
 .macro ROM_PRIVILEGED_SHUTDOWN
     ud2
 .endm
@@ -404,11 +429,11 @@ kvm_ns_per_second:
 
 #include "../common/monitor.S"
 
-/* Deprivileged: calls with a d_ entry in the monitor run there; descriptor-table and
- * page-pinning calls have nothing to do; console, clock and power stay native (their port I/O
- * and MSR accesses trap into the monitor, which carries them out), the clock calls unless
- * kvmclock serves them. Where the CPU lacks x2APIC or TSC-deadline mode, the APIC and the alarm
- * stay native too (the kernel drives the xAPIC page it maps itself). */
+/* Deprivileged: calls with a d_ entry in the monitor run there (the console as above);
+ * descriptor-table and page-pinning calls have nothing to do; clock and power stay native
+ * (their port I/O and MSR accesses trap into the monitor, which carries them out), the clock
+ * calls unless kvmclock serves them. Where the CPU lacks x2APIC or TSC-deadline mode, the
+ * APIC and the alarm stay native too (the kernel drives the xAPIC page it maps itself). */
     .set dtype_load_gdt, VMI_RELOC_NOP
     .set dtype_load_idt, VMI_RELOC_NOP
     .set dtype_load_tr, VMI_RELOC_NOP
@@ -417,7 +442,6 @@ kvm_ns_per_second:
     .set dtype_allocate_page, VMI_RELOC_NOP
     .set dtype_release_page, VMI_RELOC_NOP
     .set dtype_set_lazy_mode, VMI_RELOC_NOP
-    .set dtype_console_write, VMI_RELOC_NATIVE
     .set dtype_shutdown, VMI_RELOC_NATIVE
     .set dtype_reboot, VMI_RELOC_NATIVE
 /* One byte per call: dtype_ if set, else CALL_STATE for a d_ entry; gas sees the .set lines
