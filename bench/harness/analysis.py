@@ -15,6 +15,8 @@ RATIOS = [
     ("layer_icount", "VMI-fied / pure-native (QEMU TCG icount)", "icount", "icount-native"),
     ("ours_over_qemu", "ours with ROM / QEMU KVM", "rom", "qemu-kvm"),
     ("norom_over_qemu", "ours no-ROM / QEMU KVM", "norom", "qemu-kvm"),
+    ("kvm_rom_over_q35", "QEMU q35 KVM: kvm.rom / no-ROM", "q35-kvm-rom", "q35-kvm"),
+    ("kvm_direct_over_q35", "QEMU q35 KVM: kvm-direct.rom / no-ROM", "q35-kvm-direct", "q35-kvm"),
 ]
 LAYER_LIMIT = 1.01       # native overhead of the VMI layer <= 1 %
 ENTRY_RATIO_MIN = 5.0    # our start-to-entry >= 5x faster than QEMU microvm

@@ -15,7 +15,7 @@ GROUPS = [
     # name        results                              full        quick
     ("console",   ["console"],                         None,       None),
     ("cpuid",     ["cpuid_static", "cpuid_dynamic"],   1000,       200),
-    ("time",      ["cycle_frequency", "wallclock"],    1000,       200),
+    ("time",      ["cycle_frequency", "wallclock", "available_cycles"], 1000, 200),
     ("trap",      ["trap"],                            500,        100),
     ("portread",  ["portread"],                        500,        100),
     ("ptemod",    ["ptemod"],                          500,        100),
@@ -31,7 +31,7 @@ GROUP_NAMES = [g[0] for g in GROUPS]
 RESULTS_OF = {g[0]: g[1] for g in GROUPS}
 RESULT_ORDER = [r for g in GROUPS for r in g[1]]
 KERNEL_LEVEL = {"console", "cpuid_static", "cpuid_dynamic", "cycle_frequency", "wallclock",
-                "trap", "portread", "ptemod"}
+                "available_cycles", "trap", "portread", "ptemod"}
 
 
 # The wall-clock comparison with QEMU TCG (its TSC does not follow real time) and the
@@ -68,6 +68,8 @@ class Env:
     binding: str = ""  # the kernel's "vmi: ..." line starts with this
     binding_has: str = ""  # ... and contains this word
     rom_name: str = "none"  # the "rom" field of its JSON lines
+    machine: str = "microvm"  # QEMU -M
+    option_rom: str = ""  # QEMU -option-rom FILE (in build/bin)
     available: bool = True
     reason: str = ""   # why not available
     failed: list = field(default_factory=list)  # errors of its runs
@@ -100,7 +102,9 @@ class Env:
             else ["-accel", "tcg"]
         if self.icount:
             accel += ["-icount", "shift=0,sleep=off"]
-        return [paths["qemu"], "-M", "microvm", *accel, "-m", f"{mem_mib}M", "-nodefaults",
+        if self.option_rom:
+            accel += ["-option-rom", os.path.join(paths["bin"], self.option_rom)]
+        return [paths["qemu"], "-M", self.machine, *accel, "-m", f"{mem_mib}M", "-nodefaults",
                 "-no-user-config", "-nographic", "-serial", "stdio", "-no-reboot",
                 "-kernel", kernel, "-append", cmdline,
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
@@ -124,6 +128,18 @@ def all_envs():
         Env("qemu-kvm", "QEMU KVM",
             "QEMU `-M microvm -accel kvm` with the VMI-fied kernel (a peer hypervisor, no ROM)",
             "qemu", "kernel.elf", binding="vmi: no ROM found"),
+        Env("q35-kvm", "QEMU q35 KVM",
+            "QEMU `-M q35 -accel kvm` (SeaBIOS) with the VMI-fied kernel, no VMI ROM: the "
+            "baseline of the KVM ROM", "qemu", "kernel.elf", machine="q35",
+            binding="vmi: no ROM"),
+        Env("q35-kvm-rom", "QEMU q35 KVM + kvm.rom",
+            "the same with `-option-rom kvm.rom`: KVM's paravirtual clock, steal time and PV "
+            "EOI, deprivileged where KVM emulates kernel mode", "qemu", "kernel.elf",
+            machine="q35", option_rom="kvm.rom", binding="vmi: bound", rom_name="vmi-kvm"),
+        Env("q35-kvm-direct", "QEMU q35 KVM + kvm-direct.rom",
+            "the same with `-option-rom kvm-direct.rom`: the KVM ROM's bindings with the kernel "
+            "at CPL0", "qemu", "kernel.elf", machine="q35", option_rom="kvm-direct.rom",
+            binding="vmi: bound", rom_name="vmi-kvm-direct"),
         Env("qemu-tcg", "QEMU TCG",
             "QEMU `-M microvm -accel tcg` with the VMI-fied kernel (function only: its TSC "
             "is not real time)", "qemu", "kernel.elf", accel="tcg",
@@ -152,6 +168,8 @@ def check_availability(envs, paths):
             missing.append(f"{os.path.join(paths['bin'], e.kernel)} not built")
         if e.rom and not os.path.exists(os.path.join(paths["bin"], e.rom_file or "vmm.rom")):
             missing.append(f"{os.path.join(paths['bin'], e.rom_file or 'vmm.rom')} not built")
+        if e.option_rom and not os.path.exists(os.path.join(paths["bin"], e.option_rom)):
+            missing.append(f"{os.path.join(paths['bin'], e.option_rom)} not built")
         if e.monitor == "qemu" and not qemu:
             missing.append(f"no QEMU ({paths['qemu']} not found; scripts/setup installs "
                            "qemu-system-x86)")

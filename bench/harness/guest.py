@@ -82,8 +82,9 @@ def run(env, group, iterations, paths, mem_mib, timeout, expect=None):
                 sample["results"].append(json.loads(line))
             except json.JSONDecodeError:
                 problems.append(f"unparsable result line: {line[:120]}")
-        elif line.startswith("vmi: ") and sample["binding"] is None:
-            sample["binding"] = line.strip()
+        elif "vmi: " in line and sample["binding"] is None:
+            # SeaBIOS (QEMU q35) leaves its last words on the line before the kernel's.
+            sample["binding"] = line[line.index("vmi: "):].strip()
         elif line.startswith("FAIL"):
             problems.append(line.strip())
     if env.monitor == "vmi":

@@ -167,6 +167,12 @@ def render(data, chart_dir, charts, json_name, level=1):
         w(depriv_section(data, names))
         w("")
 
+    if any(a["per_op"][n].get("q35-kvm") for n in names):
+        w(f"{hd}# The KVM ROM under QEMU")
+        w("")
+        w(kvm_rom_section(data, names))
+        w("")
+
     if a.get("wall"):
         w(f"{hd}# Wall-clock time per operation against QEMU TCG")
         w("")
@@ -264,6 +270,8 @@ def brief(data):
     if any(a["ratios"]["rom_over_norom"].get(n) for n in names):
         out += ["Paravirtual gains (host cycles per operation, medians):", "",
                 gains_section(data, names, note=False), ""]
+    if any(a["per_op"][n].get("q35-kvm") for n in names):
+        out += ["The KVM ROM under QEMU:", "", kvm_rom_section(data, names), ""]
     for e in data["environments"]:
         if not e["available"]:
             out.append(f"missing: {e['id']}: {e['reason']}")
@@ -271,14 +279,18 @@ def brief(data):
 
 
 HEADLINE_COLS = [("depriv", "deprivileged"), ("rom", "ROM"), ("norom", "no-ROM"),
-                 ("native", "pure-native"), ("qemu-kvm", "QEMU KVM"), ("qemu-tcg", "QEMU TCG*"),
+                 ("native", "pure-native"), ("qemu-kvm", "QEMU KVM"),
+                 ("q35-kvm-rom", "q35 KVM kvm.rom"), ("q35-kvm-direct", "q35 KVM kvm-direct.rom"),
+                 ("q35-kvm", "q35 KVM no-ROM"), ("qemu-tcg", "QEMU TCG*"),
                  ("icount", "icount†"), ("icount-native", "icount pure-native†")]
 HEADLINE_RATIOS = [("depriv_over_norom", "depriv", "norom", "depriv / no-ROM"),
                    ("depriv_over_rom", "depriv", "rom", "depriv / ROM"),
                    ("rom_over_norom", "rom", "norom", "ROM / no-ROM"),
                    ("layer_vmm", "norom", "native", "VMI / native"),
                    ("layer_icount", "icount", "icount-native", "VMI / native†"),
-                   ("ours_over_qemu", "rom", "qemu-kvm", "ours / QEMU")]
+                   ("ours_over_qemu", "rom", "qemu-kvm", "ours / QEMU"),
+                   ("kvm_rom_over_q35", "q35-kvm-rom", "q35-kvm", "kvm.rom / no-ROM"),
+                   ("kvm_direct_over_q35", "q35-kvm-direct", "q35-kvm", "kvm-direct / no-ROM")]
 
 
 def headline(data):
@@ -531,6 +543,32 @@ def depriv_section(data, names):
                "ROM and natively. The last column divides the two medians (where there is at least "
                "one entry per 10,000 operations): the cycles of one operation per monitor "
                "entry it made.")
+    return "\n".join(out)
+
+
+def kvm_rom_section(data, names):
+    a = data["analysis"]
+    r = a["ratios"]
+    rows = []
+    for n in names:
+        per = a["per_op"][n]
+        ent = (a.get("monitor_entries", {}).get(n) or {}).get("q35-kvm-rom")
+        rows.append([n] + [_cyc(per[e]["median"]) if per.get(e) else "–"
+                           for e in ("q35-kvm-rom", "q35-kvm-direct", "q35-kvm")]
+                    + [_ci(r["kvm_rom_over_q35"].get(n)), _ci(r["kvm_direct_over_q35"].get(n)),
+                       f"{ent['median']:.3g}" if ent else "–"])
+    binding = {s["env"]: s["binding"] for s in data["runs"]
+               if s["env"].startswith("q35-kvm-") and s["binding"]}
+    out = [_table(["benchmark", "kvm.rom", "kvm-direct.rom", "no ROM",
+                   "kvm.rom / no-ROM [95 % CI]", "kvm-direct / no-ROM [95 % CI]",
+                   "kvm.rom monitor entries /op"], rows)]
+    out.append("")
+    out.append("QEMU `-M q35 -accel kvm` with the same kernel, host cycles per operation "
+               "(medians); below 1 the ROM is faster. kvm.rom chose: "
+               + (f"`{binding['q35-kvm-rom']}`" if "q35-kvm-rom" in binding else "–")
+               + "; kvm-direct.rom: "
+               + (f"`{binding['q35-kvm-direct']}`" if "q35-kvm-direct" in binding else "–")
+               + " (docs/rom-kvm.md).")
     return "\n".join(out)
 
 

@@ -77,6 +77,8 @@ void bench_cpuid() {
 void bench_time() {
     bench_op("cycle_frequency", 2000, [] { g_sink = vmi::get_cycle_frequency(); });
     bench_op("wallclock", 200, [] { g_sink = vmi::get_wallclock_time(); });
+    bench_op("available_cycles", 2000,
+             [] { g_sink = vmi::get_cycle_counter(VMI_CYCLES_AVAILABLE); });
 }
 
 // Reading a register of an emulated device: the UART's line status.

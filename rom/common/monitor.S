@@ -1,7 +1,8 @@
 /* The deprivileged monitor (docs/monitor.md): a ROM component that runs the kernel at CPL3 and
  * keeps a minimal monitor at CPL0. A ROM includes this file inside its .rom section after
  * defining ROM_PRIVILEGED_CONSOLE, ROM_PRIVILEGED_SHUTDOWN and ROM_PRIVILEGED_REBOOT (what its
- * hypervisor wants at CPL0 for those calls) and the label data_area.
+ * hypervisor wants at CPL0 for those calls) and the label data_area; ROM_PAYLOAD may add the
+ * ROM's own calls to the payload, with variables at MON_ROM_VARS.
  *
  * The payload, monitor_payload..monitor_payload_end, is copied by monitor_init into the state
  * the kernel gives the ROM and runs there: everything it addresses (variables, IDTs, TSSs, the
@@ -1280,6 +1281,12 @@ map_state_page:
     mov %rdx, (%r8,%rax,8)
     pop %rcx
     ret
+
+/* Calls of the including ROM's own that run from the state like the monitor's and may use
+ * its privileged steps (ROM_PAYLOAD, a macro of the ROM's; optional). */
+#ifdef ROM_PAYLOAD
+    ROM_PAYLOAD
+#endif
 
 /* rom.ld checks that the payload fits MON_CODE_MAX. */
     .globl monitor_payload_end

@@ -7,6 +7,7 @@
 #define MON_CODE 0x0000     /* the payload's code: the trampoline first, then stubs and calls */
 #define MON_CODE_MAX 0x4000 /* four pages, all mapped in the user root */
 #define MON_VARS 0x4000     /* per-vCPU variables (below), then the GDT */
+#define MON_ROM_VARS 0x4400 /* to MON_GDT: variables of the including ROM's ROM_PAYLOAD */
 #define MON_GDT 0x4800
 #define MON_IDT_K 0x5000 /* the IDT while the kernel root is loaded */
 #define MON_IDT_U 0x6000 /* the IDT while a user root is loaded, at MON_IDT_K's address */

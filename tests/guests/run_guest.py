@@ -2,8 +2,9 @@
 """Runs one guest in one environment and checks its console output and exit status.
 
 Environments: vmm (our `vmi run` with its ROM, or --rom/--rom-variant), vmm-norom,
-qemu-tcg and qemu-kvm (QEMU -M microvm, no ROM unless --rom-in-ram), qemu-q35 (QEMU q35 TCG with our ROM as an
-option ROM: SeaBIOS, no VMM behind the ROM). QEMU's isa-debug-exit turns guest status v into
+qemu-tcg and qemu-kvm (QEMU -M microvm, no ROM unless --rom-in-ram), qemu-q35 (QEMU q35 TCG
+with our ROM as an option ROM: SeaBIOS, no VMM behind the ROM), qemu-q35-kvm (the same on KVM).
+QEMU's isa-debug-exit turns guest status v into
 process status (v << 1) | 1; `vmi run` returns v.
 With --disk, the guest gets a virtio-blk disk: `vmi run --disk FILE[,ro]`, or on QEMU a modern
 virtio-mmio transport (`-M microvm,acpi=off`, which announces it on the command line).
@@ -55,13 +56,14 @@ def command(args, workdir):
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         skip("qemu-system-x86_64 is not installed")
-    machine = "q35" if args.env == "qemu-q35" else "microvm"
+    q35 = args.env.startswith("qemu-q35")
+    machine = "q35" if q35 else "microvm"
     if args.disk and machine == "microvm":
         machine += ",acpi=off"
     cmd = [qemu, "-M", machine, "-m", args.mem, "-nodefaults", "-no-user-config",
            "-nographic", "-serial", "stdio", "-no-reboot", "-kernel", args.kernel,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
-    if args.env == "qemu-q35":
+    if q35:
         cmd += ["-option-rom", args.rom]
     elif args.rom_in_ram:
         # microvm's firmware places no option ROM; QEMU's generic loader writes it where the
@@ -74,7 +76,7 @@ def command(args, workdir):
                 "-device", "virtio-blk-device,drive=d0",
                 "-drive", f"id=d0,file={args.disk},format=raw,if=none" +
                 (",readonly=on" if args.disk_ro else "")]
-    if args.env == "qemu-kvm":
+    if args.env in ("qemu-kvm", "qemu-q35-kvm"):
         if not kvm_usable():
             skip("/dev/kvm is missing or not accessible")
         cmd += ["-accel", "kvm", "-cpu", "host,-arch-capabilities"]
@@ -95,8 +97,9 @@ def guest_status(env, rc):
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--env", required=True,
-                   choices=["vmm", "vmm-norom", "qemu-tcg", "qemu-kvm", "qemu-q35"])
-    p.add_argument("--rom", help="ROM image (vmm: --rom; qemu-q35: -option-rom)")
+                   choices=["vmm", "vmm-norom", "qemu-tcg", "qemu-kvm", "qemu-q35",
+                            "qemu-q35-kvm"])
+    p.add_argument("--rom", help="ROM image (vmm: --rom; qemu-q35*: -option-rom)")
     p.add_argument("--rom-in-ram", action="store_true",
                    help="qemu-tcg, qemu-kvm: put --rom at 0xC0000 with QEMU's generic loader")
     p.add_argument("--rom-variant", help="derive this variant of --rom (tests/rom/rom_variant.py)")
