@@ -960,6 +960,7 @@ d_get_features:
     jne 1f
     mov VAR(V_ROM_VIRT)(%rip), %rax
     mov VMI_HDR_FEATURES(%rax), %rax
+    and $~VMI_FEATURE_PAGE_OPS, %rax /* ZERO_PAGE and COPY_PAGE stay native at CPL3 */
 1:  ret
 
 /* ---- the local APIC and the alarm: x2APIC with TSC-deadline mode ------------------------- */

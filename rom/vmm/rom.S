@@ -16,11 +16,13 @@
 #define ROM_NAME "vmi-vmm-deprivileged"
 #define ROM_CAN_DEPRIVILEGE VMI_FEATURE_DEPRIVILEGED
 #define ROM_STATE_SIZE MON_STATE_SIZE
+#define ROM_MAX_STACK 96 /* the monitor's deepest call: its first APIC_READ sets the APIC up */
 #include "../common/monitor_layout.h"
 #else
 #define ROM_NAME "vmi-vmm"
 #define ROM_CAN_DEPRIVILEGE 0
 #define ROM_STATE_SIZE 0
+#define ROM_MAX_STACK 40 /* return address + four pushes */
 #endif
 
 /* Always provided; GET_FEATURES adds CPUID_CACHE when the VMM cached CPUID leaves. */
@@ -53,7 +55,7 @@ rom_start:
     .long VMI_SIGNATURE
     .word VMI_ABI_MAJOR, VMI_ABI_MINOR
     .long VMI_ROM_HEADER_SIZE
-    .long 40                         /* max_stack_bytes: return address + four pushes */
+    .long ROM_MAX_STACK              /* max_stack_bytes */
     .quad ROM_FEATURES | ROM_CAN_DEPRIVILEGE
     .long call_table - rom_start
     .long VMI_CALL_COUNT

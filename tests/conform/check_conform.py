@@ -109,7 +109,7 @@ def check_clock(lines):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--env", required=True, choices=["vmm", "qemu-q35"])
+    p.add_argument("--env", required=True, choices=["vmm", "qemu-q35", "qemu-q35-kvm"])
     p.add_argument("--vmi", help="path to the vmi binary (env vmm)")
     p.add_argument("--kernel", required=True)
     p.add_argument("--rom", required=True)
@@ -121,6 +121,7 @@ def main():
     p.add_argument("--timeout", type=int, default=60)
     args = p.parse_args()
     args.mem, args.cmdline = "128M", "run=conform"
+    args.disk, args.disk_ro, args.disk_legacy, args.rom_in_ram = None, False, False, False
 
     with tempfile.TemporaryDirectory() as workdir:
         cmd = run_guest.command(args, workdir)
