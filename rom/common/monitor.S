@@ -1039,7 +1039,11 @@ d_apic_write:
     pop %rax
     ret
 
+/* Before apic_setup no interrupt of the APIC's can be in service, and the x2APIC MSR would
+ * fault: nothing to end, as natively. */
 d_apic_eoi:
+    cmpb $0, VAR(V_APIC)(%rip)
+    je 1f
     push %rax
     push %rcx
     push %rdx
@@ -1050,7 +1054,7 @@ d_apic_eoi:
     pop %rdx
     pop %rcx
     pop %rax
-    ret
+1:  ret
 
 /* set_alarm(edi=flags, rsi=expiry, rdx=period) -> eax=status */
 d_set_alarm:
