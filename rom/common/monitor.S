@@ -1039,22 +1039,27 @@ d_apic_write:
     pop %rax
     ret
 
-/* Before apic_setup no interrupt of the APIC's can be in service, and the x2APIC MSR would
- * fault: nothing to end, as natively. */
+/* Without apic_setup the kernel's native code drives the APIC (a direct ROM binds APIC_EOI
+ * alone) or nothing has set it up: as the native EOI, only in x2APIC mode, where the EOI MSR
+ * exists. */
 d_apic_eoi:
-    cmpb $0, VAR(V_APIC)(%rip)
-    je 1f
     push %rax
     push %rcx
     push %rdx
-    mov $MSR_X2APIC_EOI, %ecx
+    cmpb $0, VAR(V_APIC)(%rip)
+    jne 1f
+    mov $MSR_APIC_BASE, %ecx
+    call p_rdmsr
+    bt $10, %eax
+    jnc 2f
+1:  mov $MSR_X2APIC_EOI, %ecx
     xor %eax, %eax
     xor %edx, %edx
     call p_wrmsr
-    pop %rdx
+2:  pop %rdx
     pop %rcx
     pop %rax
-1:  ret
+    ret
 
 /* set_alarm(edi=flags, rsi=expiry, rdx=period) -> eax=status */
 d_set_alarm:
