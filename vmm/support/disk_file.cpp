@@ -11,7 +11,8 @@ namespace vmm {
 
 namespace {
 
-constexpr int kDiskIoCalls[] = {SYS_pread64, SYS_pwrite64, SYS_fdatasync};
+// read: the notification eventfds of --ioeventfd (devices/notify_thread.hpp).
+constexpr int kDiskIoCalls[] = {SYS_pread64, SYS_pwrite64, SYS_fdatasync, SYS_read};
 
 Error no_input(const std::string& what) {
     return make_error(ErrorKind::NoInput, what);
