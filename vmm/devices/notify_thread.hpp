@@ -21,8 +21,8 @@ class NotifyThread {
         std::function<void()> serve; // runs on this thread, once per wake-up
     };
 
-    // Starts the thread with every signal blocked, so that the kick timer and SIGINT/SIGTERM
-    // keep reaching the vCPU thread (machine.cpp).
+    // Starts the thread with every signal but SIGSYS blocked, so that the kick timer and
+    // SIGINT/SIGTERM keep reaching the vCPU thread (machine.cpp), and returns once it runs.
     static Result<std::unique_ptr<NotifyThread>> start(std::vector<Source> sources);
     // Stops the thread and waits for it.
     ~NotifyThread();
@@ -39,6 +39,7 @@ class NotifyThread {
 
     std::vector<Source> sources_;
     Fd stop_;
+    std::atomic<bool> started_{false};
     std::atomic<bool> busy_{false};
     std::thread thread_;
 };
