@@ -169,7 +169,6 @@ int cmd_run(const std::vector<std::string_view>& args) {
     config.mem_size = opt.mem_size;
     config.cmdline = std::move(cmdline).value();
     config.disks = std::move(disks);
-    config.ioeventfd = opt.ioeventfd;
     config.timeout_sec = opt.timeout_sec;
     config.console = [&console](std::uint8_t byte) { console.put(byte); };
     config.console_check = [&console] { return console.check(); };

@@ -33,7 +33,6 @@ options:
   --console-limit SIZE
                     stop the guest once it has written SIZE bytes of console output,
                     e.g. 100M (default: no limit)
-  --ioeventfd       notify the disks through KVM_IOEVENTFD, served on an I/O thread
   --no-seccomp      do not confine the VMM to its system-call allow-list (debugging)
   -h, --help        show this help
 
@@ -157,8 +156,6 @@ Result<RunOptions> parse_run_options(const std::vector<std::string_view>& args) 
             opt.console_limit = TRY(parse_size(TRY(value())));
             if (opt.console_limit == 0)
                 return make_error(ErrorKind::Usage, "invalid --console-limit 0 (at least 1 byte)");
-        } else if (a == "--ioeventfd") {
-            opt.ioeventfd = true;
         } else if (a == "--no-seccomp") {
             opt.no_seccomp = true;
         } else if (a == "--disk") {

@@ -32,7 +32,6 @@ struct RunOptions {
     unsigned timeout_sec = 0;
     std::uint64_t console_limit = 0; // bytes; 0 = no limit
     bool no_seccomp = false;
-    bool ioeventfd = false;
     std::vector<DiskOption> disks; // in order: disk i is virtio-blk device i
     bool help = false;
 };

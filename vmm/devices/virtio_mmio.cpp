@@ -37,7 +37,6 @@ std::uint64_t VirtioMmio::offered_features() const {
 }
 
 std::uint64_t VirtioMmio::read(std::uint64_t offset, unsigned width) {
-    const std::lock_guard lock(mutex_);
     if (offset >= kConfig) {
         const auto config = device_.config();
         std::uint64_t v = 0;
@@ -55,13 +54,7 @@ std::uint64_t VirtioMmio::read(std::uint64_t offset, unsigned width) {
 void VirtioMmio::write(std::uint64_t offset, unsigned width, std::uint64_t value) {
     // No configuration field offered is writable (virtio-blk's writeback would need CONFIG_WCE).
     if (offset >= kConfig || width != 4 || offset % 4 != 0) return;
-    const std::lock_guard lock(mutex_);
     write_register(static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(value));
-}
-
-void VirtioMmio::notify_queue(std::uint32_t queue) {
-    const std::lock_guard lock(mutex_);
-    notify(queue);
 }
 
 std::uint32_t VirtioMmio::read_register(std::uint32_t reg) const {

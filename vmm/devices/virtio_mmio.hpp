@@ -11,7 +11,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,10 +27,6 @@ class VirtioMmio final : public MmioDevice {
 
     std::uint64_t read(std::uint64_t offset, unsigned width) override;
     void write(std::uint64_t offset, unsigned width, std::uint64_t value) override;
-    // A QueueNotify of `queue` that reached the device other than through write(): from the
-    // I/O thread woken by the notification's eventfd (KVM_IOEVENTFD). Safe against the vCPU's
-    // register accesses.
-    void notify_queue(std::uint32_t queue);
 
   private:
     struct Queue {
@@ -55,8 +50,6 @@ class VirtioMmio final : public MmioDevice {
     void update_line();
     void reset();
 
-    // The vCPU thread's register accesses and the I/O thread's notifications.
-    std::mutex mutex_;
     GuestMemory& memory_;
     VirtioDevice& device_;
     IrqLine irq_;

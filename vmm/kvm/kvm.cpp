@@ -133,17 +133,6 @@ Result<void> Vm::set_irq_line(unsigned gsi, bool level) {
     return {};
 }
 
-Result<void> Vm::add_ioeventfd(std::uint64_t addr, unsigned len, std::uint64_t datamatch, int fd) {
-    kvm_ioeventfd e{};
-    e.datamatch = datamatch;
-    e.addr = addr;
-    e.len = len;
-    e.fd = fd;
-    e.flags = KVM_IOEVENTFD_FLAG_DATAMATCH;
-    if (ioctl(this->fd(), KVM_IOEVENTFD, &e) != 0) return ioctl_error("KVM_IOEVENTFD");
-    return {};
-}
-
 Result<Vcpu> Vm::create_vcpu(const Kvm& kvm, unsigned id) {
     Fd fd(ioctl(this->fd(), KVM_CREATE_VCPU, id));
     if (!fd.valid()) return ioctl_error("KVM_CREATE_VCPU");

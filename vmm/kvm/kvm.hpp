@@ -79,9 +79,6 @@ class Vm {
     Result<void> create_irqchip();
     // KVM_IRQ_LINE: drives input `gsi` of the in-kernel irqchip (IOAPIC pin gsi) to `level`.
     Result<void> set_irq_line(unsigned gsi, bool level);
-    // KVM_IOEVENTFD: a `len`-byte MMIO write of `datamatch` to `addr` signals eventfd `fd`
-    // inside KVM instead of exiting to userspace.
-    Result<void> add_ioeventfd(std::uint64_t addr, unsigned len, std::uint64_t datamatch, int fd);
     Result<Vcpu> create_vcpu(const Kvm& kvm, unsigned id);
 
   private:

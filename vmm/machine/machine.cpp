@@ -12,13 +12,11 @@
 #include "rom/rom_image.hpp"
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <hypercall_ports.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -158,11 +156,8 @@ Result<void> Machine::attach_devices() {
         auto transport = std::make_unique<VirtioMmio>(
             memory_, *disk,
             [this, gsi](bool asserted) {
-                if (auto set = vm_.set_irq_line(gsi, asserted); !set) {
-                    const std::lock_guard lock(irq_error_mutex_);
-                    if (irq_error_.empty()) irq_error_ = set.error().message;
-                    irq_failed_.store(true);
-                }
+                if (auto set = vm_.set_irq_line(gsi, asserted); !set && irq_error_.empty())
+                    irq_error_ = set.error().message;
             },
             [i](const std::string& why) {
                 std::fprintf(stderr, "vmm: virtio-blk %u: %s; the device needs a reset\n", i,
@@ -173,20 +168,6 @@ Result<void> Machine::attach_devices() {
         virtio_.push_back(std::move(transport));
     }
     config_.disks.clear();
-    if (config_.ioeventfd && !virtio_.empty()) {
-        std::vector<NotifyThread::Source> sources;
-        for (unsigned i = 0; i < virtio_.size(); ++i) {
-            Fd fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-            if (!fd.valid())
-                return make_error(ErrorKind::System,
-                                  std::string("eventfd failed: ") + std::strerror(errno));
-            // Queue 0, the only one: another value still exits and is ignored there.
-            TRY(vm_.add_ioeventfd(virtio_layout::device_base(i).raw() + virtio_mmio::kQueueNotify,
-                                  4, 0, fd.get()));
-            sources.push_back({std::move(fd), [t = virtio_[i].get()] { t->notify_queue(0); }});
-        }
-        notify_thread_ = TRY(NotifyThread::start(std::move(sources)));
-    }
     return {};
 }
 
@@ -226,7 +207,7 @@ Result<std::optional<RunOutcome>> Machine::check_halted() {
     const char* detail = nullptr;
     if (!(regs.rflags & kRflagsIf)) {
         detail = "guest halted with interrupts disabled";
-    } else if ((notify_thread_ && !notify_thread_->idle()) || TRY(can_wake())) {
+    } else if (TRY(can_wake())) {
         idle_kicks_ = 0;
     } else if (++idle_kicks_ >= 2) {
         detail = "guest halted with nothing left to wake it (no deliverable interrupt pending, "
@@ -259,19 +240,12 @@ Result<RunOutcome> Machine::run() {
                 return stop(StopReason::Timeout, "guest still running after " +
                                                      std::to_string(config_.timeout_sec) +
                                                      " s (--timeout)");
-            if (irq_failed_.load()) {
-                const std::lock_guard lock(irq_error_mutex_);
-                return make_error(ErrorKind::System, irq_error_);
-            }
             if (auto halted = TRY(check_halted())) return std::move(*halted);
             continue;
         }
         if (auto request = handle_exit(*run, vcpu_.run_size(), exits))
             return stop(request->reason, std::move(request->detail));
-        if (irq_failed_.load()) {
-            const std::lock_guard lock(irq_error_mutex_);
-            return make_error(ErrorKind::System, irq_error_);
-        }
+        if (!irq_error_.empty()) return make_error(ErrorKind::System, irq_error_);
         if (run->exit_reason != KVM_EXIT_IO) continue;
         if (hypercalls_.power_request() == PowerRequest::Reboot)
             return stop(StopReason::Reboot, "guest requested a reboot; stopping");

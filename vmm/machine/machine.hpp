@@ -5,7 +5,6 @@
 #include "devices/debug_exit.hpp"
 #include "devices/io_bus.hpp"
 #include "devices/mmio_bus.hpp"
-#include "devices/notify_thread.hpp"
 #include "devices/uart16550.hpp"
 #include "devices/uart16550_regs.hpp"
 #include "devices/virtio_blk.hpp"
@@ -18,11 +17,9 @@
 #include "support/disk_file.hpp"
 #include "support/result.hpp"
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,9 +49,6 @@ struct MachineConfig {
     std::function<std::optional<StopRequest>()> console_check;
     // Disk i becomes virtio-blk device i (virtio_layout.hpp).
     std::vector<DiskFile> disks;
-    // Notifications through KVM_IOEVENTFD, served on an I/O thread (docs/virtio.md); false:
-    // served inline on the vCPU thread at the QueueNotify exit.
-    bool ioeventfd = false;
 };
 
 struct RunOutcome {
@@ -106,12 +100,7 @@ class Machine {
     std::vector<std::unique_ptr<VirtioBlk>> disks_;
     std::vector<std::unique_ptr<VirtioMmio>> virtio_;
     MmioBus mmio_bus_;
-    // Declared after the devices it serves, so that it stops before they go.
-    std::unique_ptr<NotifyThread> notify_thread_;
     // The first failed KVM_IRQ_LINE: a device cannot report it from inside a register write.
-    // Set from the vCPU thread or the I/O thread.
-    std::mutex irq_error_mutex_;
-    std::atomic<bool> irq_failed_{false};
     std::string irq_error_;
     std::string rom_warning_;
     ExitStats stats_;

@@ -11,8 +11,7 @@ namespace vmm {
 
 namespace {
 
-// read: the notification eventfds of --ioeventfd (devices/notify_thread.hpp).
-constexpr int kDiskIoCalls[] = {SYS_pread64, SYS_pwrite64, SYS_fdatasync, SYS_read};
+constexpr int kDiskIoCalls[] = {SYS_pread64, SYS_pwrite64, SYS_fdatasync};
 
 Error no_input(const std::string& what) {
     return make_error(ErrorKind::NoInput, what);

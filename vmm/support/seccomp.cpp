@@ -131,10 +131,8 @@ Result<void> install_seccomp_filter(std::span<const unsigned long> ioctls,
     std::vector<sock_filter> program = build_program(ioctls, calls);
     const sock_fprog prog{static_cast<unsigned short>(program.size()), program.data()};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return os_error("prctl(PR_SET_NO_NEW_PRIVS)");
-    // TSYNC: the filter covers every thread of the process, the I/O thread of a machine whose
-    // queues are notified through eventfds included (devices/notify_thread.hpp).
-    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
-        return os_error("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC)");
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+        return os_error("prctl(PR_SET_SECCOMP)");
     return {};
 }
 
