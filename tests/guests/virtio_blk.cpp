@@ -7,43 +7,18 @@
 #include "lib/guest.hpp"
 #include "lib/x2apic.hpp"
 
+#include <virtio/virtio.hpp>
 #include <vmirt/boot.hpp>
 
 using namespace guest;
 
 namespace {
 
-// virtio 1.2: §4.2.2 registers, §2.7 split virtqueue, §5.2 block device.
-enum : uint32_t {
-    kMagic = 0x000,
-    kVersion = 0x004,
-    kDeviceId = 0x008,
-    kDeviceFeatures = 0x010,
-    kDeviceFeaturesSel = 0x014,
-    kDriverFeatures = 0x020,
-    kDriverFeaturesSel = 0x024,
-    kQueueSel = 0x030,
-    kQueueNumMax = 0x034,
-    kQueueNum = 0x038,
-    kQueueReady = 0x044,
-    kQueueNotify = 0x050,
-    kInterruptStatus = 0x060,
-    kInterruptAck = 0x064,
-    kStatus = 0x070,
-    kQueueDescLow = 0x080,
-    kQueueDescHigh = 0x084,
-    kQueueDriverLow = 0x090,
-    kQueueDriverHigh = 0x094,
-    kQueueDeviceLow = 0x0a0,
-    kQueueDeviceHigh = 0x0a4,
-    kConfig = 0x100,
-};
-constexpr uint32_t kAck = 1, kDriver = 2, kDriverOk = 4, kFeaturesOk = 8;
-constexpr uint32_t kFeatureRo = 1u << 5, kFeatureFlush = 1u << 9;
-constexpr uint32_t kIn = 0, kOut = 1, kFlush = 4, kGetId = 8;
-constexpr uint16_t kNext = 1, kWrite = 2;
+// virtio 1.2: §4.2.2 registers, §2.7 split virtqueue, §5.2 block device (<virtio/virtio.hpp>).
+using namespace virtio;
+using namespace virtio::mmio;
 constexpr uint16_t kQueueSize = 8;
-constexpr uint64_t kSector = 512;
+constexpr uint64_t kSector = blk::kSectorSize;
 
 struct Desc {
     uint64_t addr;
@@ -64,11 +39,6 @@ struct Used {
     uint16_t flags;
     uint16_t idx;
     UsedElem ring[kQueueSize];
-};
-struct Header {
-    uint32_t type;
-    uint32_t reserved;
-    uint64_t sector;
 };
 
 struct Queue {
@@ -103,7 +73,7 @@ alignas(16) Gate g_idt[256];
 Queue g_queues[2];
 alignas(4096) uint64_t g_mmio_pd[512];
 alignas(512) uint8_t g_data[2 * kSector];
-Header g_header;
+blk::RequestHeader g_header;
 uint8_t g_status;
 
 uint64_t phys(const volatile void* p) {
@@ -159,7 +129,8 @@ class Disk {
     void put(uint32_t reg, uint32_t v) { regs_[reg / 4] = v; }
 
     bool identifies() {
-        return get(kMagic) == 0x74726976 && get(kVersion) == 2 && get(kDeviceId) == 2;
+        return get(kMagicValue) == kMagic && get(kVersion) == kVersionModern &&
+               get(kDeviceId) == blk::kDeviceId;
     }
     uint32_t features_low() {
         put(kDeviceFeaturesSel, 0);
@@ -175,13 +146,13 @@ class Disk {
         // A reset device starts again at index 0; so does the driver.
         q_.avail.flags = q_.avail.idx = q_.used.idx = 0;
         avail_ = used_ = 0;
-        put(kStatus, kAck | kDriver);
+        put(kStatus, kStatusAcknowledge | kStatusDriver);
         put(kDriverFeaturesSel, 0);
-        put(kDriverFeatures, features_low() & kFeatureFlush);
+        put(kDriverFeatures, features_low() & blk::kFeatureFlush);
         put(kDriverFeaturesSel, 1);
         put(kDriverFeatures, 1);
-        put(kStatus, kAck | kDriver | kFeaturesOk);
-        if (!(get(kStatus) & kFeaturesOk)) return false;
+        put(kStatus, kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk);
+        if (!(get(kStatus) & kStatusFeaturesOk)) return false;
         put(kQueueSel, 0);
         if (get(kQueueNumMax) < kQueueSize) return false;
         put(kQueueNum, kQueueSize);
@@ -192,8 +163,9 @@ class Disk {
         put(kQueueDeviceLow, static_cast<uint32_t>(phys(&q_.used)));
         put(kQueueDeviceHigh, static_cast<uint32_t>(phys(&q_.used) >> 32));
         put(kQueueReady, 1);
-        put(kStatus, kAck | kDriver | kFeaturesOk | kDriverOk);
-        return get(kQueueReady) == 1 && get(kStatus) == (kAck | kDriver | kFeaturesOk | kDriverOk);
+        put(kStatus, kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk | kStatusDriverOk);
+        return get(kQueueReady) == 1 && get(kStatus) == (kStatusAcknowledge | kStatusDriver |
+                                                         kStatusFeaturesOk | kStatusDriverOk);
     }
     uint64_t capacity() { return get(kConfig) | (uint64_t{get(kConfig + 4)} << 32); }
 
@@ -203,15 +175,17 @@ class Disk {
         g_header = {type, 0, sector};
         g_status = 0xee;
         uint16_t n = 0;
-        q_.desc[n] = {phys(&g_header), sizeof g_header, kNext, static_cast<uint16_t>(n + 1)};
+        q_.desc[n] = {phys(&g_header), sizeof g_header, virtq::kDescNext,
+                      static_cast<uint16_t>(n + 1)};
         ++n;
         if (len) {
-            q_.desc[n] = {phys(data), len,
-                          static_cast<uint16_t>(kNext | (device_writes ? kWrite : 0)),
-                          static_cast<uint16_t>(n + 1)};
+            q_.desc[n] = {
+                phys(data), len,
+                static_cast<uint16_t>(virtq::kDescNext | (device_writes ? virtq::kDescWrite : 0)),
+                static_cast<uint16_t>(n + 1)};
             ++n;
         }
-        q_.desc[n] = {phys(&g_status), 1, kWrite, 0};
+        q_.desc[n] = {phys(&g_status), 1, virtq::kDescWrite, 0};
         q_.avail.ring[avail_ % kQueueSize] = 0;
         barrier();
         q_.avail.idx = ++avail_;
@@ -311,7 +285,7 @@ void install_isr() {
 // Issues a read and waits for its interrupt; the halt check of `vmi run` ends a guest whose
 // interrupt never comes (exit 81).
 bool read_by_interrupt(Disk& d, uint32_t irqs_before) {
-    if (d.request(kIn, 1, g_data, kSector, true) != 0) return false;
+    if (d.request(blk::kIn, 1, g_data, kSector, true) != 0) return false;
     while (g_irqs == irqs_before)
         asm volatile("sti; hlt; cli");
     return true;
@@ -336,7 +310,7 @@ bool id_is(const char* want) {
 uint8_t get_id(Disk& d) {
     for (unsigned i = 0; i < 20; ++i)
         g_data[i] = 0xaa;
-    return d.request(kGetId, 0, g_data, 20, true);
+    return d.request(blk::kGetId, 0, g_data, blk::kIdBytes, true);
 }
 
 // An MMIO write KVM serves in the kernel (the IOAPIC's index register) against one that
@@ -355,7 +329,7 @@ void bench(Disk& d) {
     const uint64_t empty = (rdtsc() - t0) / kRounds;
     t0 = rdtsc();
     for (unsigned i = 0; i < kRounds; ++i)
-        d.request(kIn, 1, g_data, kSector, true);
+        d.request(blk::kIn, 1, g_data, kSector, true);
     const uint64_t read = (rdtsc() - t0) / kRounds;
     puts("bench: MMIO write served in KVM: ");
     put_dec(in_kernel);
@@ -381,33 +355,35 @@ extern "C" int guest_main(const StartInfo* info) {
 
     Disk d0(base[0], g_queues[0]), d1(base[1], g_queues[1]);
     check(d0.identifies() && d1.identifies(), "both are virtio-mmio version 2 block devices");
-    check(d0.version1() && (d0.features_low() & kFeatureFlush) && !(d0.features_low() & kFeatureRo),
+    check(d0.version1() && (d0.features_low() & blk::kFeatureFlush) &&
+              !(d0.features_low() & blk::kFeatureRo),
           "disk 0 offers VERSION_1 and FLUSH, not RO");
-    check(d1.features_low() & kFeatureRo, "disk 1 offers RO");
+    check(d1.features_low() & blk::kFeatureRo, "disk 1 offers RO");
     check(d0.start() && d1.start(), "features accepted, queues ready, DRIVER_OK");
     check(d0.capacity() == 128 && d1.capacity() == 16, "capacities 128 and 16 sectors");
 
-    check(d0.request(kIn, 1, g_data, kSector, true) == 0 && bytes_are(g_data, kSector, 3, 1),
+    check(d0.request(blk::kIn, 1, g_data, kSector, true) == 0 && bytes_are(g_data, kSector, 3, 1),
           "disk 0: read sector 1 sees the host's bytes");
     check(d0.last_used_len() == kSector + 1, "disk 0: used length is the data and the status");
     check(d0.take_interrupt() == 1 && d0.take_interrupt() == 0,
           "disk 0: used-buffer interrupt pending until acknowledged");
     for (uint64_t i = 0; i < kSector; ++i)
         g_data[i] = static_cast<uint8_t>(i * 5 + 7);
-    check(d0.request(kOut, 2, g_data, kSector, false) == 0, "disk 0: write sector 2");
-    check(d0.request(kFlush, 0, nullptr, 0, false) == 0, "disk 0: flush");
+    check(d0.request(blk::kOut, 2, g_data, kSector, false) == 0, "disk 0: write sector 2");
+    check(d0.request(blk::kFlush, 0, nullptr, 0, false) == 0, "disk 0: flush");
     for (uint64_t i = 0; i < kSector; ++i)
         g_data[i] = 0;
-    check(d0.request(kIn, 2, g_data, kSector, true) == 0 && bytes_are(g_data, kSector, 5, 7),
+    check(d0.request(blk::kIn, 2, g_data, kSector, true) == 0 && bytes_are(g_data, kSector, 5, 7),
           "disk 0: sector 2 reads back what was written");
     check(get_id(d0) == 0 && id_is("vmi-disk0"), "disk 0: GET_ID is vmi-disk0");
-    check(d0.request(kIn, 127, g_data, 2 * kSector, true) == 1,
+    check(d0.request(blk::kIn, 127, g_data, 2 * kSector, true) == 1,
           "disk 0: a read past the end fails");
     check(d0.request(99, 0, nullptr, 0, false) == 2, "disk 0: an unknown request is unsupported");
 
-    check(d1.request(kIn, 1, g_data, kSector, true) == 0 && bytes_are(g_data, kSector, 3, 1),
+    check(d1.request(blk::kIn, 1, g_data, kSector, true) == 0 && bytes_are(g_data, kSector, 3, 1),
           "disk 1: read sector 1 sees the host's bytes");
-    check(d1.request(kOut, 2, g_data, kSector, false) == 1, "disk 1: a write fails (read-only)");
+    check(d1.request(blk::kOut, 2, g_data, kSector, false) == 1,
+          "disk 1: a write fails (read-only)");
     check(get_id(d1) == 0 && id_is("vmi-disk1"), "disk 1: GET_ID is vmi-disk1");
     d0.take_interrupt();
     d1.take_interrupt();

@@ -84,9 +84,9 @@ class VirtioMmioTest : public ::testing::Test {
 
 TEST_F(VirtioMmioTest, IdentifiesAsAModernDevice) {
     EXPECT_EQ(get(kMagicValue), 0x74726976u);
-    EXPECT_EQ(get(kVersionReg), 2u);
+    EXPECT_EQ(get(kVersion), 2u);
     EXPECT_EQ(get(kDeviceId), 2u);
-    EXPECT_EQ(get(kVendorIdReg), kVendorId);
+    EXPECT_EQ(get(kVendorId), kVendorIdVmi);
     EXPECT_EQ(get(kConfigGeneration), 0u);
     EXPECT_EQ(get(kShmLenLow), 0xffffffffu) << "no shared memory region";
     EXPECT_EQ(get(kShmLenHigh), 0xffffffffu);

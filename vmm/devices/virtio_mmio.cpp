@@ -62,12 +62,12 @@ std::uint32_t VirtioMmio::read_register(std::uint32_t reg) const {
     switch (reg) {
     case kMagicValue:
         return kMagic;
-    case kVersionReg:
-        return kVersion;
+    case kVersion:
+        return kVersionModern;
     case kDeviceId:
         return device_.device_id();
-    case kVendorIdReg:
-        return kVendorId;
+    case kVendorId:
+        return kVendorIdVmi;
     case kDeviceFeatures:
         return half(offered_features(), device_features_sel_);
     case kQueueNumMax:

@@ -12,16 +12,13 @@
 #include <cstdint>
 #include <optional>
 #include <vector>
+#include <virtio/virtio.hpp>
 
 namespace vmm {
 
 namespace virtq {
 
-inline constexpr std::uint16_t kDescNext = 1;
-inline constexpr std::uint16_t kDescWrite = 2;
-inline constexpr std::uint16_t kDescIndirect = 4;
-inline constexpr std::uint16_t kAvailNoInterrupt = 1;
-inline constexpr std::uint32_t kMaxSize = 32768; // §2.7: Queue Size at most 2^15
+using namespace ::virtio::virtq; // descriptor and ring flags, kMaxSize
 
 // struct virtq_desc (§2.7.5).
 struct Desc {

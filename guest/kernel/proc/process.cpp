@@ -393,7 +393,7 @@ int64_t sys_munmap(Process& p, uint64_t addr, uint64_t len) {
 int64_t sys_blk_info(Process& p, uint64_t disk, uint64_t info_ptr) {
     if (disk >= virtio::disk_count()) return -E_NODEV;
     const virtio::DiskInfo d = virtio::disk_info(static_cast<unsigned>(disk));
-    const blk_info info{d.sectors, virtio::kSectorBytes,
+    const blk_info info{d.sectors, virtio::blk::kSectorSize,
                         (d.read_only ? BLK_INFO_READ_ONLY : 0u) | (d.flush ? BLK_INFO_FLUSH : 0u)};
     return mm::copy_to_user(p.space, p.areas, info_ptr, &info, sizeof info) ? 0 : -E_FAULT;
 }
@@ -413,7 +413,7 @@ vmi_trap_frame* sys_blk(vmi_trap_frame* f, virtio::BlkOp op) {
     if (transfer && (count == 0 || count > BLK_MAX_SECTORS)) return ret(-E_INVAL);
     virtio::BlkRequest* r = virtio::request_alloc(static_cast<unsigned>(disk));
     if (!r) return ret(-E_AGAIN);
-    const uint64_t bytes = transfer ? count * virtio::kSectorBytes : 0;
+    const uint64_t bytes = transfer ? count * virtio::blk::kSectorSize : 0;
     if (op == virtio::BlkOp::Write &&
         !mm::copy_from_user(p.space, p.areas, virtio::request_data(r), buf, bytes)) {
         virtio::request_free(r);

@@ -20,13 +20,13 @@ constexpr unsigned kMaxTransports = 8;
 constexpr uint16_t kQueueSize = 32; // 3 descriptors per request: header, data, status
 constexpr unsigned kResetPolls = 1000;
 constexpr unsigned kConfigReads = 16;
-constexpr uint64_t kAcceptedFeatures = kFeatureVersion1 | kFeatureBlkRo | kFeatureBlkFlush;
+constexpr uint64_t kAcceptedFeatures = kFeatureVersion1 | blk::kFeatureRo | blk::kFeatureFlush;
 
 enum class SlotState : uint8_t { Free, Allocated, Pending, Done };
 
 // Header and status byte of a slot, in a frame the device reads and writes.
 struct SlotWire {
-    BlkRequestHeader header;
+    blk::RequestHeader header;
     uint8_t status;
     uint8_t pad[15];
 };
@@ -71,27 +71,27 @@ void wr(const Disk& d, uint32_t offset, uint32_t value) {
 }
 
 uint64_t read_features(const Disk& d) {
-    wr(d, reg::kDeviceFeaturesSel, 1);
-    const uint64_t high = rd(d, reg::kDeviceFeatures);
-    wr(d, reg::kDeviceFeaturesSel, 0);
-    return high << 32 | rd(d, reg::kDeviceFeatures);
+    wr(d, mmio::kDeviceFeaturesSel, 1);
+    const uint64_t high = rd(d, mmio::kDeviceFeatures);
+    wr(d, mmio::kDeviceFeaturesSel, 0);
+    return high << 32 | rd(d, mmio::kDeviceFeatures);
 }
 
 void write_features(const Disk& d, uint64_t features) {
-    wr(d, reg::kDriverFeaturesSel, 1);
-    wr(d, reg::kDriverFeatures, static_cast<uint32_t>(features >> 32));
-    wr(d, reg::kDriverFeaturesSel, 0);
-    wr(d, reg::kDriverFeatures, static_cast<uint32_t>(features));
+    wr(d, mmio::kDriverFeaturesSel, 1);
+    wr(d, mmio::kDriverFeatures, static_cast<uint32_t>(features >> 32));
+    wr(d, mmio::kDriverFeaturesSel, 0);
+    wr(d, mmio::kDriverFeatures, static_cast<uint32_t>(features));
 }
 
 // 64-bit configuration fields are two 32-bit reads; the generation tells a torn read
 // (virtio 1.1 §4.2.2.2). False if the configuration keeps changing.
 bool read_capacity(const Disk& d, uint64_t* sectors) {
     for (unsigned attempt = 0; attempt < kConfigReads; ++attempt) {
-        const uint32_t generation = rd(d, reg::kConfigGeneration);
-        const uint64_t low = rd(d, reg::kConfig + kConfigCapacity);
-        const uint64_t high = rd(d, reg::kConfig + kConfigCapacity + 4);
-        if (rd(d, reg::kConfigGeneration) == generation) {
+        const uint32_t generation = rd(d, mmio::kConfigGeneration);
+        const uint64_t low = rd(d, mmio::kConfig + kConfigCapacity);
+        const uint64_t high = rd(d, mmio::kConfig + kConfigCapacity + 4);
+        if (rd(d, mmio::kConfigGeneration) == generation) {
             *sectors = high << 32 | low;
             return true;
         }
@@ -112,24 +112,24 @@ vmi_trap_frame* on_interrupt(vmi_trap_frame* frame) {
 // The initialisation sequence of virtio 1.1 §3.1.1 and §4.2.3; on failure the device is left
 // with FAILED set and the reason is returned.
 const char* start_device(Disk& d) {
-    wr(d, reg::kStatus, 0);
+    wr(d, mmio::kStatus, 0);
     unsigned polls = 0;
-    while (rd(d, reg::kStatus) != 0 && ++polls < kResetPolls) {
+    while (rd(d, mmio::kStatus) != 0 && ++polls < kResetPolls) {
     }
     if (polls == kResetPolls) return "does not reset";
-    wr(d, reg::kStatus, kStatusAcknowledge);
-    wr(d, reg::kStatus, kStatusAcknowledge | kStatusDriver);
+    wr(d, mmio::kStatus, kStatusAcknowledge);
+    wr(d, mmio::kStatus, kStatusAcknowledge | kStatusDriver);
     const uint64_t offered = read_features(d);
     if (!(offered & kFeatureVersion1)) return "does not offer VIRTIO_F_VERSION_1";
     const uint64_t features = offered & kAcceptedFeatures;
     write_features(d, features);
     uint32_t status = kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk;
-    wr(d, reg::kStatus, status);
-    if (!(rd(d, reg::kStatus) & kStatusFeaturesOk)) return "refuses the features";
+    wr(d, mmio::kStatus, status);
+    if (!(rd(d, mmio::kStatus) & kStatusFeaturesOk)) return "refuses the features";
 
-    wr(d, reg::kQueueSel, 0);
-    if (rd(d, reg::kQueueReady) != 0) return "has request queue 0 already in use";
-    const uint32_t max = rd(d, reg::kQueueNumMax);
+    wr(d, mmio::kQueueSel, 0);
+    if (rd(d, mmio::kQueueReady) != 0) return "has request queue 0 already in use";
+    const uint32_t max = rd(d, mmio::kQueueNumMax);
     uint16_t size = kQueueSize;
     while (size > max)
         size = static_cast<uint16_t>(size / 2);
@@ -153,18 +153,18 @@ const char* start_device(Disk& d) {
         r.data = static_cast<uint8_t*>(mm::frames().virt(data.value()));
         r.data_phys = data.value();
     }
-    wr(d, reg::kQueueNum, size);
+    wr(d, mmio::kQueueNum, size);
     const uint64_t ring_phys = ring.value().value;
-    write_queue_address(d, reg::kQueueDescLow, reg::kQueueDescHigh, ring_phys);
-    write_queue_address(d, reg::kQueueDriverLow, reg::kQueueDriverHigh,
+    write_queue_address(d, mmio::kQueueDescLow, mmio::kQueueDescHigh, ring_phys);
+    write_queue_address(d, mmio::kQueueDriverLow, mmio::kQueueDriverHigh,
                         ring_phys + Virtqueue::avail_offset(size));
-    write_queue_address(d, reg::kQueueDeviceLow, reg::kQueueDeviceHigh,
+    write_queue_address(d, mmio::kQueueDeviceLow, mmio::kQueueDeviceHigh,
                         ring_phys + Virtqueue::used_offset(size));
-    wr(d, reg::kQueueReady, 1);
+    wr(d, mmio::kQueueReady, 1);
 
     if (!read_capacity(d, &d.info.sectors)) return "keeps changing its configuration";
-    d.info.read_only = features & kFeatureBlkRo;
-    d.info.flush = features & kFeatureBlkFlush;
+    d.info.read_only = features & blk::kFeatureRo;
+    d.info.flush = features & blk::kFeatureFlush;
 
     // Edge-triggered, active high: QEMU microvm's MP table gives its virtio-mmio pins as ISA
     // interrupts conforming to the bus (MP spec 1.4 §4.3.4), and Linux programs them so. The device
@@ -178,9 +178,9 @@ const char* start_device(Disk& d) {
     enable_local_apic();
     set_interrupt_handler(d.info.vector, on_interrupt);
     if (!ioapic_route(d.info.irq, route)) return "has an IRQ the I/O APIC does not have";
-    wr(d, reg::kStatus, status | kStatusDriverOk);
+    wr(d, mmio::kStatus, status | kStatusDriverOk);
     // An edge that came before the route was in place would be lost; acknowledge it instead.
-    wr(d, reg::kInterruptAck, rd(d, reg::kInterruptStatus));
+    wr(d, mmio::kInterruptAck, rd(d, mmio::kInterruptStatus));
     return nullptr;
 }
 
@@ -202,23 +202,23 @@ bool probe(const MmioDevice& dev, Disk& d) {
         print("virtio: device at 0x%lx: cannot be mapped (not in [3 GiB, 4 GiB))\n", dev.base);
         return false;
     }
-    const uint32_t magic = rd(d, reg::kMagicValue);
-    const uint32_t version = rd(d, reg::kVersion);
-    const uint32_t id = rd(d, reg::kDeviceId);
-    if (magic != kMagic) {
+    const uint32_t magic = rd(d, mmio::kMagicValue);
+    const uint32_t version = rd(d, mmio::kVersion);
+    const uint32_t id = rd(d, mmio::kDeviceId);
+    if (magic != mmio::kMagic) {
         print("virtio: device at 0x%lx: bad magic value 0x%x\n", dev.base, magic);
         return false;
     }
-    if (version == kVersionLegacy) {
+    if (version == mmio::kVersionLegacy) {
         print("virtio: device at 0x%lx: legacy virtio-mmio (version 1) is not supported\n",
               dev.base);
         return false;
     }
-    if (version != kVersionModern) {
+    if (version != mmio::kVersionModern) {
         print("virtio: device at 0x%lx: unknown virtio-mmio version %u\n", dev.base, version);
         return false;
     }
-    if (id != kDeviceIdBlock) {
+    if (id != blk::kDeviceId) {
         print("virtio: device at 0x%lx: device type %u is not a block device, skipped\n", dev.base,
               id);
         return false;
@@ -232,7 +232,7 @@ bool probe(const MmioDevice& dev, Disk& d) {
     d.info.irq = dev.irq;
     d.info.vector = static_cast<unsigned>(vector);
     if (const char* why = start_device(d)) {
-        wr(d, reg::kStatus, rd(d, reg::kStatus) | kStatusFailed);
+        wr(d, mmio::kStatus, rd(d, mmio::kStatus) | kStatusFailed);
         print("virtio: block device at 0x%lx: %s\n", dev.base, why);
         return false;
     }
@@ -241,20 +241,20 @@ bool probe(const MmioDevice& dev, Disk& d) {
 
 BlkResult device_result(uint8_t status) {
     switch (status) {
-    case kBlkStatusOk:
+    case blk::kOk:
         return BlkResult::Ok;
-    case kBlkStatusUnsupported:
+    case blk::kUnsupp:
         return BlkResult::Unsupported;
-    case kBlkStatusIoErr:
+    case blk::kIoErr:
     default: // including a status byte the device never wrote
         return BlkResult::IoError;
     }
 }
 
 void service(Disk& d) {
-    const uint32_t status = rd(d, reg::kInterruptStatus);
+    const uint32_t status = rd(d, mmio::kInterruptStatus);
     if (status == 0) return;
-    wr(d, reg::kInterruptAck, status);
+    wr(d, mmio::kInterruptAck, status);
     VirtqUsedElem used;
     while (d.queue.next_used(&used)) {
         BlkRequest* r = d.by_head[used.id];
@@ -332,17 +332,18 @@ BlkResult request_submit(BlkRequest* r, const BlkSubmit& s) {
     }
     const unsigned index = static_cast<unsigned>(r - d.slots);
     SlotWire& w = d.wire[index];
-    static constexpr uint32_t kTypes[] = {kBlkTypeIn, kBlkTypeOut, kBlkTypeFlush, kBlkTypeGetId};
-    w.header = BlkRequestHeader{kTypes[static_cast<unsigned>(s.op)], 0, transfer ? s.sector : 0};
+    static constexpr uint32_t kTypes[] = {blk::kIn, blk::kOut, blk::kFlush, blk::kGetId};
+    w.header = blk::RequestHeader{kTypes[static_cast<unsigned>(s.op)], 0, transfer ? s.sector : 0};
     w.status = 0xff; // a device that completes without writing it reads as an error
     const uint64_t wire_phys = d.wire_phys.value + index * sizeof(SlotWire);
     VirtqBuffer chain[3];
     unsigned n = 0;
-    chain[n++] = VirtqBuffer{wire_phys, sizeof(BlkRequestHeader), false};
+    chain[n++] = VirtqBuffer{wire_phys, sizeof(blk::RequestHeader), false};
     if (transfer)
-        chain[n++] = VirtqBuffer{r->data_phys.value, sectors * kSectorBytes, s.op == BlkOp::Read};
+        chain[n++] =
+            VirtqBuffer{r->data_phys.value, sectors * blk::kSectorSize, s.op == BlkOp::Read};
     else if (s.op == BlkOp::GetId)
-        chain[n++] = VirtqBuffer{r->data_phys.value, kBlkIdBytes, true};
+        chain[n++] = VirtqBuffer{r->data_phys.value, blk::kIdBytes, true};
     chain[n++] = VirtqBuffer{wire_phys + offsetof(SlotWire, status), 1, true};
     r->done = s.done;
     r->context = s.context;
@@ -351,7 +352,7 @@ BlkResult request_submit(BlkRequest* r, const BlkSubmit& s) {
     // There are at most size / 3 slots, so three descriptors are always free for one.
     r->head = d.queue.submit(chain, n);
     d.by_head[r->head] = r;
-    wr(d, reg::kQueueNotify, 0);
+    wr(d, mmio::kQueueNotify, 0);
     return BlkResult::Pending;
 }
 

@@ -11,12 +11,12 @@ namespace kernel::virtio {
 
 namespace {
 
-constexpr uint32_t kChunk = kMaxRequestSectors * kSectorBytes;
+constexpr uint32_t kChunk = kMaxRequestSectors * blk::kSectorSize;
 constexpr uint64_t kSignatureSector = 1;
 constexpr char kSignature[] = "VMI-64 virtio-blk signature";
 
 uint8_t g_saved[kChunk];
-uint8_t g_saved_last[kSectorBytes];
+uint8_t g_saved_last[blk::kSectorSize];
 uint8_t g_buffer[kChunk];
 uint8_t g_other[kChunk];
 
@@ -31,8 +31,8 @@ uint8_t pattern(uint64_t sector, unsigned byte, unsigned seed) {
 
 void fill(uint8_t* buf, uint64_t first_sector, uint32_t sectors, unsigned seed) {
     for (uint32_t s = 0; s < sectors; ++s)
-        for (unsigned i = 0; i < kSectorBytes; ++i)
-            buf[s * kSectorBytes + i] = pattern(first_sector + s, i, seed);
+        for (unsigned i = 0; i < blk::kSectorSize; ++i)
+            buf[s * blk::kSectorSize + i] = pattern(first_sector + s, i, seed);
 }
 
 bool same(const uint8_t* a, const uint8_t* b, uint32_t bytes) {
@@ -46,7 +46,7 @@ BlkResult run_one(BlkOp op, uint64_t sector, uint32_t sectors, const uint8_t* in
                   bool unchecked = false) {
     BlkRequest* r = request_alloc(0);
     if (!r) return BlkResult::Pending;
-    if (in) mm::copy_bytes(request_data(r), in, sectors * kSectorBytes);
+    if (in) mm::copy_bytes(request_data(r), in, sectors * blk::kSectorSize);
     BlkSubmit s;
     s.op = op;
     s.sector = sector;
@@ -59,7 +59,7 @@ BlkResult run_one(BlkOp op, uint64_t sector, uint32_t sectors, const uint8_t* in
     }
     if (result == BlkResult::Ok && out)
         mm::copy_bytes(out, request_data(r),
-                       op == BlkOp::GetId ? kBlkIdBytes : sectors * kSectorBytes);
+                       op == BlkOp::GetId ? blk::kIdBytes : sectors * blk::kSectorSize);
     request_free(r);
     return result;
 }
@@ -77,7 +77,8 @@ unsigned in_flight(bool write, uint64_t first, uint8_t* data) {
     bool submitted = true;
     for (; n < kRequestsPerDisk; ++n) {
         if (!(reqs[n] = request_alloc(0))) break;
-        if (write) mm::copy_bytes(request_data(reqs[n]), data + n * kSectorBytes, kSectorBytes);
+        if (write)
+            mm::copy_bytes(request_data(reqs[n]), data + n * blk::kSectorSize, blk::kSectorSize);
         BlkSubmit s;
         s.op = write ? BlkOp::Write : BlkOp::Read;
         s.sector = first + n;
@@ -88,7 +89,7 @@ unsigned in_flight(bool write, uint64_t first, uint8_t* data) {
     for (unsigned i = 0; i < n; ++i) {
         good = good && ok(request_result(reqs[i]));
         if (good && !write)
-            mm::copy_bytes(data + i * kSectorBytes, request_data(reqs[i]), kSectorBytes);
+            mm::copy_bytes(data + i * blk::kSectorSize, request_data(reqs[i]), blk::kSectorSize);
         request_free(reqs[i]);
     }
     return good ? n : 0;
@@ -117,19 +118,19 @@ void read_write_tests(void (*check)(bool, const char*), uint64_t last) {
     for (uint8_t& b : g_other)
         b = 0;
     unsigned n = in_flight(false, 0, g_other);
-    good = n && same(g_buffer, g_other, n * kSectorBytes);
+    good = n && same(g_buffer, g_other, n * blk::kSectorSize);
     check(good, "virtio-blk several reads in flight each get their own sector");
 
     fill(g_buffer, 0, kMaxRequestSectors, 2);
     n = in_flight(true, 0, g_buffer);
     good = n && ok(run_one(BlkOp::Read, 0, kMaxRequestSectors, nullptr, g_other)) &&
-           same(g_buffer, g_other, n * kSectorBytes);
+           same(g_buffer, g_other, n * blk::kSectorSize);
     check(good, "virtio-blk several writes in flight land each in its sector");
 
     fill(g_buffer, last, 1, 3);
     good = saved && ok(run_one(BlkOp::Write, last, 1, g_buffer, nullptr)) &&
            ok(run_one(BlkOp::Read, last, 1, nullptr, g_other)) &&
-           same(g_buffer, g_other, kSectorBytes);
+           same(g_buffer, g_other, blk::kSectorSize);
     check(good, "virtio-blk writes and reads the last sector");
 
     good = saved && ok(run_one(BlkOp::Write, 0, kMaxRequestSectors, g_saved, nullptr)) &&
@@ -137,7 +138,7 @@ void read_write_tests(void (*check)(bool, const char*), uint64_t last) {
            ok(run_one(BlkOp::Flush, 0, 0, nullptr, nullptr)) &&
            ok(run_one(BlkOp::Read, 0, kMaxRequestSectors, nullptr, g_buffer)) &&
            ok(run_one(BlkOp::Read, last, 1, nullptr, g_other)) && same(g_saved, g_buffer, kChunk) &&
-           same(g_saved_last, g_other, kSectorBytes);
+           same(g_saved_last, g_other, blk::kSectorSize);
     check(good, "virtio-blk restores what the tests overwrote");
 }
 
@@ -146,13 +147,14 @@ void read_only_tests(void (*check)(bool, const char*), uint64_t last) {
     for (uint8_t& b : g_other)
         b = 0;
     const unsigned n = in_flight(false, 0, g_other);
-    good = good && n && same(g_saved, g_other, n * kSectorBytes);
+    good = good && n && same(g_saved, g_other, n * blk::kSectorSize);
     check(good, "virtio-blk several reads in flight each get their own sector");
     check(ok(run_one(BlkOp::Read, last, 1, nullptr, g_buffer)), "virtio-blk reads the last sector");
     fill(g_buffer, 0, 1, 4);
     good = run_one(BlkOp::Write, 0, 1, g_buffer, nullptr) == BlkResult::ReadOnly &&
            !ok(run_one(BlkOp::Write, 0, 1, g_buffer, nullptr, true)) &&
-           ok(run_one(BlkOp::Read, 0, 1, nullptr, g_other)) && same(g_saved, g_other, kSectorBytes);
+           ok(run_one(BlkOp::Read, 0, 1, nullptr, g_other)) &&
+           same(g_saved, g_other, blk::kSectorSize);
     check(good, "virtio-blk a read-only disk refuses writes, driver and device");
 }
 
@@ -163,7 +165,7 @@ void run_blk_selftests(void (*check)(bool ok, const char* name)) {
     const DiskInfo info = disk_info(0);
     check(info.sectors > kMaxRequestSectors, "virtio-blk disk is ready");
     if (info.sectors <= kMaxRequestSectors) return;
-    uint8_t id[kBlkIdBytes];
+    uint8_t id[blk::kIdBytes];
     check(ok(run_one(BlkOp::GetId, 0, 0, nullptr, id)), "virtio-blk GET_ID completes");
     const uint64_t last = info.sectors - 1;
     if (info.read_only)
@@ -192,7 +194,7 @@ int run_blk_command(const char* command) {
         print("%s: virtio-blk signature written to sector 1 and flushed\n", good ? "PASS" : "FAIL");
     } else {
         good = ok(run_one(BlkOp::Read, kSignatureSector, 1, nullptr, g_other)) &&
-               same(g_buffer, g_other, kSectorBytes);
+               same(g_buffer, g_other, blk::kSectorSize);
         print("%s: virtio-blk signature of the previous boot found in sector 1\n",
               good ? "PASS" : "FAIL");
     }

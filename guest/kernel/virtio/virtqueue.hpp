@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <virtio/virtio.hpp>
 
 namespace kernel::virtio {
 
@@ -18,8 +19,8 @@ struct VirtqDesc {
 };
 static_assert(sizeof(VirtqDesc) == 16);
 
-inline constexpr uint16_t kDescNext = 1;  // VIRTQ_DESC_F_NEXT: `next` continues the chain
-inline constexpr uint16_t kDescWrite = 2; // VIRTQ_DESC_F_WRITE: the device writes the buffer
+using ::virtio::virtq::kDescNext;
+using ::virtio::virtq::kDescWrite;
 
 // virtio 1.1 §2.6.8: an entry of the used ring.
 struct VirtqUsedElem {
