@@ -13,11 +13,16 @@
 /* Built twice: kvm.rom chooses the mode at init; kvm-direct.rom always binds directly. */
 #ifdef VMI_ROM_KVM_DIRECT
 #define ROM_NAME "vmi-kvm-direct"
-#define ROM_CAN_DEPRIVILEGE 0
+#define ROM_FEATURES 0
 #else
 #define ROM_NAME "vmi-kvm"
-#define ROM_CAN_DEPRIVILEGE VMI_FEATURE_DEPRIVILEGED
+#define ROM_FEATURES VMI_FEATURE_DEPRIVILEGED
 #endif
+#define ROM_MAX_STACK 96 /* the monitor's first APIC_READ */
+#define ROM_VERSION_MAJOR 1
+#define ROM_VERSION_MINOR 0
+#define ROM_STATE_SIZE MON_STATE_SIZE
+/* No ROM_DATA_AREA_SIZE: KVM fills no data area. */
 
 #define KVM_SIGNATURE_EBX 0x4b4d564b /* "KVMKVMKVM\0\0\0" */
 #define KVM_SIGNATURE_ECX 0x564b4d56
@@ -62,35 +67,7 @@
 
     .section .rom, "awx"
     .code64
-    .globl rom_start
-rom_start:
-    .byte 0x55, 0xaa
-    .byte 0                          /* rom_length: set by tools/pack_rom.py */
-    .byte 0xcb, 0x90, 0x90           /* BIOS POST far-calls offset 3 in real mode: retf */
-    .byte 0                          /* checksum_adjust: set by tools/pack_rom.py */
-    .byte 0
-    .long VMI_SIGNATURE
-    .word VMI_ABI_MAJOR, VMI_ABI_MINOR
-    .long VMI_ROM_HEADER_SIZE
-    .long 96                         /* max_stack_bytes: the monitor's first APIC_READ */
-    .quad ROM_CAN_DEPRIVILEGE
-    .long call_table - rom_start
-    .long VMI_CALL_COUNT
-    .long rom_init - rom_start
-    .long rom_reloc - rom_start
-    .long 0, 0                       /* no data area: KVM fills none */
-    .long rom_name - rom_start
-    .long rom_license - rom_start
-    .long (1 << 16) | 0              /* rom_version 1.0 */
-    .long MON_STATE_SIZE
-    .long state_table - rom_start
-    .long rom_reloc_args - rom_start
-    .if . - rom_start != VMI_ROM_HEADER_SIZE
-    .error "ROM header size does not match VMI_ROM_HEADER_SIZE"
-    .endif
-
-rom_name:    .asciz ROM_NAME
-rom_license: .asciz "MIT"
+#include "../common/header.S"
 
 /* uint32_t init(struct vmi_init_args*), System V, at CPL0. Needs a 1.2 kernel: the calls find
  * their variables only from the state. */

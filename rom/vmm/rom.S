@@ -21,13 +21,15 @@
 #else
 #define ROM_NAME "vmi-vmm"
 #define ROM_CAN_DEPRIVILEGE 0
-#define ROM_STATE_SIZE 0
 #define ROM_MAX_STACK 40 /* return address + four pushes */
 #endif
 
 /* Always provided; GET_FEATURES adds CPUID_CACHE when the VMM cached CPUID leaves. */
 #define ROM_FEATURES (VMI_FEATURE_CONSOLE | VMI_FEATURE_CYCLE_FREQUENCY | VMI_FEATURE_WALLCLOCK | \
-                      VMI_FEATURE_POWER | VMI_FEATURE_PAGE_OPS)
+                      VMI_FEATURE_POWER | VMI_FEATURE_PAGE_OPS | ROM_CAN_DEPRIVILEGE)
+#define ROM_VERSION_MAJOR 1
+#define ROM_VERSION_MINOR 1
+#define ROM_DATA_AREA_SIZE VMI_DATA_AREA_SIZE
 
 /* How each call is bound (docs/rom-vmm.md explains each choice); the rest stay native. */
     .set reloc_cpuid, VMI_RELOC_CALL
@@ -45,40 +47,7 @@
 
     .section .rom, "awx"
     .code64
-    .globl rom_start
-rom_start:
-    .byte 0x55, 0xaa
-    .byte 0                          /* rom_length: set by tools/pack_rom.py */
-    .byte 0xcb, 0x90, 0x90           /* BIOS POST far-calls offset 3 in real mode: retf */
-    .byte 0                          /* checksum_adjust: set by tools/pack_rom.py */
-    .byte 0
-    .long VMI_SIGNATURE
-    .word VMI_ABI_MAJOR, VMI_ABI_MINOR
-    .long VMI_ROM_HEADER_SIZE
-    .long ROM_MAX_STACK              /* max_stack_bytes */
-    .quad ROM_FEATURES | ROM_CAN_DEPRIVILEGE
-    .long call_table - rom_start
-    .long VMI_CALL_COUNT
-    .long rom_init - rom_start
-    .long rom_reloc - rom_start
-    .long data_area - rom_start
-    .long VMI_DATA_AREA_SIZE
-    .long rom_name - rom_start
-    .long rom_license - rom_start
-    .long (1 << 16) | 1              /* rom_version 1.1 */
-    .long ROM_STATE_SIZE
-#ifdef VMI_ROM_DEPRIVILEGED
-    .long state_table - rom_start
-    .long rom_reloc_args - rom_start
-#else
-    .long 0, 0
-#endif
-    .if . - rom_start != VMI_ROM_HEADER_SIZE
-    .error "ROM header size does not match VMI_ROM_HEADER_SIZE"
-    .endif
-
-rom_name:    .asciz ROM_NAME
-rom_license: .asciz "MIT"
+#include "../common/header.S"
 
 /* uint32_t init(struct vmi_init_args*), System V. Succeeds only under our VMM: the probe port
  * answers the magic and the VMM has filled the data area. */
