@@ -22,7 +22,6 @@
 namespace {
 
 using fuzz::check;
-using fuzz::guest_memory;
 
 constexpr std::size_t kPaging = 4 * 8;
 constexpr std::size_t kRequest = 2 + 4 * 8;
@@ -52,13 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         data + requests_end,
         std::min<std::size_t>(size - requests_end, vmm::GuestMemory::kLowRamEnd));
 
-    vmm::GuestMemory& memory = guest_memory();
-    static std::size_t dirty = 0;
-    auto low = memory.span(vmm::GuestPhysAddr(0), vmm::GuestMemory::kLowRamEnd);
-    check(low.ok());
-    std::memset(low.value().data(), 0, std::max(dirty, kPage));
-    std::copy(contents.begin(), contents.end(), low.value().begin());
-    dirty = contents.size();
+    vmm::GuestMemory& memory = fuzz::load_guest_memory(contents, kPage);
 
     vmm::GuestContext context{};
     std::vector<std::uint8_t> console;

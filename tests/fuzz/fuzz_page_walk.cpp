@@ -21,7 +21,6 @@
 namespace {
 
 using fuzz::check;
-using fuzz::guest_memory;
 
 constexpr std::uint64_t kCr0Pg = 1ull << 31;
 constexpr std::uint64_t kCr0Pe = 1;
@@ -54,13 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if ((mode & 2) && !contents.empty()) paging.cr3 %= contents.size();
 
     // Guest memory holds this input's bytes and nothing from earlier inputs.
-    vmm::GuestMemory& memory = guest_memory();
-    static std::size_t dirty = 0;
-    auto low = memory.span(vmm::GuestPhysAddr(0), vmm::GuestMemory::kLowRamEnd);
-    check(low.ok());
-    std::memset(low.value().data(), 0, dirty);
-    std::copy(contents.begin(), contents.end(), low.value().begin());
-    dirty = contents.size();
+    vmm::GuestMemory& memory = fuzz::load_guest_memory(contents);
 
     const bool paging_on = paging.cr0 & kCr0Pg;
     auto gpa = vmm::translate(memory, paging, gva);

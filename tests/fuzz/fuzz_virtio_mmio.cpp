@@ -11,6 +11,7 @@
 #include "devices/virtio_blk.hpp"
 #include "devices/virtio_mmio.hpp"
 #include "devices/virtio_mmio_regs.hpp"
+#include "fuzz_disk.hpp"
 #include "fuzz_guest_memory.hpp"
 #include "fuzz_support.hpp"
 #include "memory/guest_memory.hpp"
@@ -21,29 +22,15 @@
 #include <cstring>
 #include <span>
 #include <string>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace {
 
 using fuzz::check;
-using fuzz::guest_memory;
 using namespace vmm::virtio_mmio;
 
 constexpr std::size_t kHeader = 2;
 constexpr std::size_t kAccess = 7;
 constexpr std::size_t kMaxAccesses = 64;
-constexpr std::uint64_t kDiskBytes = 64 * 1024;
-
-int disk_fd() {
-    static const int fd = [] {
-        const int f = memfd_create("fuzz-disk", MFD_CLOEXEC);
-        check(f >= 0 && ftruncate(f, kDiskBytes) == 0);
-        return f;
-    }();
-    return fd;
-}
 
 } // namespace
 
@@ -57,17 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         data + accesses_end,
         std::min<std::size_t>(size - accesses_end, vmm::GuestMemory::kLowRamEnd));
 
-    vmm::GuestMemory& memory = guest_memory();
-    static std::size_t dirty = 0;
-    auto low = memory.span(vmm::GuestPhysAddr(0), vmm::GuestMemory::kLowRamEnd);
-    check(low.ok());
-    std::memset(low.value().data(), 0, std::max<std::size_t>(dirty, 0x4000));
-    std::copy(contents.begin(), contents.end(), low.value().begin());
-    dirty = contents.size();
+    vmm::GuestMemory& memory = fuzz::load_guest_memory(contents, 0x4000);
 
-    const int fd = dup(disk_fd());
-    check(fd >= 0);
-    vmm::VirtioBlk blk(memory, vmm::DiskFile{vmm::Fd(fd), kDiskBytes, readonly}, "fuzz");
+    vmm::VirtioBlk blk(memory, fuzz::disk(readonly), "fuzz");
     bool line = false;
     vmm::VirtioMmio dev(
         memory, blk,
@@ -94,7 +73,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(!(status & kStatusDriverOk) || (status & kStatusFeaturesOk));
         check(dev.read(kMagicValue, 4) == kMagic && dev.read(kVersion, 4) == kVersionModern);
     }
-    struct stat st {};
-    check(fstat(disk_fd(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) == kDiskBytes);
+    fuzz::check_disk_size();
     return 0;
 }

@@ -9,6 +9,7 @@
 // ring at 0x3000.
 #include "devices/virtio_blk.hpp"
 #include "devices/virtqueue.hpp"
+#include "fuzz_disk.hpp"
 #include "fuzz_guest_memory.hpp"
 #include "fuzz_support.hpp"
 #include "memory/guest_memory.hpp"
@@ -16,35 +17,14 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <span>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace {
 
 using fuzz::check;
-using fuzz::guest_memory;
 
 constexpr std::size_t kHeader = 2;
 constexpr std::uint32_t kMaxChains = 32;
-constexpr std::uint64_t kDiskBytes = 64 * 1024;
-
-int disk_fd() {
-    static const int fd = [] {
-        const int f = memfd_create("fuzz-disk", MFD_CLOEXEC);
-        check(f >= 0 && ftruncate(f, kDiskBytes) == 0);
-        return f;
-    }();
-    return fd;
-}
-
-std::uint64_t disk_size() {
-    struct stat st {};
-    check(fstat(disk_fd(), &st) == 0);
-    return static_cast<std::uint64_t>(st.st_size);
-}
 
 } // namespace
 
@@ -56,21 +36,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::span<const std::uint8_t> contents(
         data + kHeader, std::min<std::size_t>(size - kHeader, vmm::GuestMemory::kLowRamEnd));
 
-    vmm::GuestMemory& memory = guest_memory();
-    static std::size_t dirty = 0;
-    auto low = memory.span(vmm::GuestPhysAddr(0), vmm::GuestMemory::kLowRamEnd);
-    check(low.ok());
-    std::memset(low.value().data(), 0, std::max<std::size_t>(dirty, 0x4000));
-    std::copy(contents.begin(), contents.end(), low.value().begin());
-    dirty = contents.size();
+    vmm::GuestMemory& memory = fuzz::load_guest_memory(contents, 0x4000);
 
     const vmm::QueueLayout layout{queue_size, vmm::GuestPhysAddr(0x1000),
                                   vmm::GuestPhysAddr(0x2000), vmm::GuestPhysAddr(0x3000)};
     check(vmm::check_queue_layout(memory, layout, 256).ok());
     vmm::Virtqueue queue(memory, layout);
-    int fd = dup(disk_fd());
-    check(fd >= 0);
-    vmm::VirtioBlk blk(memory, vmm::DiskFile{vmm::Fd(fd), kDiskBytes, readonly}, "fuzz");
+    vmm::VirtioBlk blk(memory, fuzz::disk(readonly), "fuzz");
 
     for (std::uint32_t n = 0; n < chains; ++n) {
         auto chain = queue.pop();
@@ -94,6 +66,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(written.value() <= writable_bytes);
         if (!queue.push(c.head, written.value())) break;
     }
-    check(disk_size() == kDiskBytes);
+    fuzz::check_disk_size();
     return 0;
 }
