@@ -1,5 +1,5 @@
 // The split virtqueue's driver-side bookkeeping (guest/kernel/virtio/virtqueue.hpp) against a
-// simulated device that reads the rings as virtio 1.1 §2.6 lays them out and completes chains in
+// simulated device that reads the rings as virtio 1.2 §2.7 lays them out and completes chains in
 // any order.
 #include "virtio/virtqueue.hpp"
 

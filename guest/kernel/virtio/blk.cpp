@@ -85,7 +85,7 @@ void write_features(const Disk& d, uint64_t features) {
 }
 
 // 64-bit configuration fields are two 32-bit reads; the generation tells a torn read
-// (virtio 1.1 §4.2.2.2). False if the configuration keeps changing.
+// (virtio 1.2 §4.2.2.2). False if the configuration keeps changing.
 bool read_capacity(const Disk& d, uint64_t* sectors) {
     for (unsigned attempt = 0; attempt < kConfigReads; ++attempt) {
         const uint32_t generation = rd(d, mmio::kConfigGeneration);
@@ -109,7 +109,7 @@ vmi_trap_frame* on_interrupt(vmi_trap_frame* frame) {
     return frame;
 }
 
-// The initialisation sequence of virtio 1.1 §3.1.1 and §4.2.3; on failure the device is left
+// The initialisation sequence of virtio 1.2 §3.1.1 and §4.2.3; on failure the device is left
 // with FAILED set and the reason is returned.
 const char* start_device(Disk& d) {
     wr(d, mmio::kStatus, 0);

@@ -41,7 +41,7 @@ uint16_t Virtqueue::submit(const VirtqBuffer* buffers, unsigned count) {
     free_count_ = static_cast<uint16_t>(free_count_ - count);
     avail_[2 + avail_idx_ % size_] = head;
     ++avail_idx_;
-    // The device may read the ring entry as soon as it sees the index (virtio 1.1 §2.6.13.2).
+    // The device may read the ring entry as soon as it sees the index (virtio 1.2 §2.7.13.2).
     __atomic_store_n(const_cast<uint16_t*>(&avail_[1]), avail_idx_, __ATOMIC_RELEASE);
     return head;
 }

@@ -1,4 +1,4 @@
-// A split virtqueue as a driver keeps it (virtio 1.1 §2.6): descriptor table, driver ("avail")
+// A split virtqueue as a driver keeps it (virtio 1.2 §2.7): descriptor table, driver ("avail")
 // ring and device ("used") ring in one zeroed block of memory the device reads by physical
 // address, and the driver's own bookkeeping of free descriptors. Pure code: the host tests run
 // it against a simulated device (tests/unit_kernel/virtqueue_test.cpp).
@@ -10,7 +10,7 @@
 
 namespace kernel::virtio {
 
-// virtio 1.1 §2.6.5: the descriptor table entry.
+// virtio 1.2 §2.7.5: the descriptor table entry.
 struct VirtqDesc {
     uint64_t addr;
     uint32_t len;
@@ -22,7 +22,7 @@ static_assert(sizeof(VirtqDesc) == 16);
 using ::virtio::virtq::kDescNext;
 using ::virtio::virtq::kDescWrite;
 
-// virtio 1.1 §2.6.8: an entry of the used ring.
+// virtio 1.2 §2.7.8: an entry of the used ring.
 struct VirtqUsedElem {
     uint32_t id; // head of the completed chain
     uint32_t len;
@@ -42,7 +42,7 @@ class Virtqueue {
     static constexpr uint16_t kNoHead = 0xffff;
 
     // Bytes of ring memory for `size` entries: table (16-aligned), driver ring (2-aligned),
-    // device ring at the next 4-byte boundary (virtio 1.1 §2.6, alignment table).
+    // device ring at the next 4-byte boundary (virtio 1.2 §2.7, alignment table).
     static constexpr size_t bytes(uint16_t size) { return used_offset(size) + 6 + 8u * size; }
     static constexpr size_t avail_offset(uint16_t size) { return 16u * size; }
     static constexpr size_t used_offset(uint16_t size) {
