@@ -2,6 +2,7 @@
 // The timer's initial count still reads non-zero, but nothing can wake the vCPU again: the
 // monitor must report the halt (vmi run: exit 81), not wait for --timeout.
 #include "lib/guest.hpp"
+#include "lib/idt.hpp"
 #include "lib/x2apic.hpp"
 
 using namespace guest;
@@ -9,24 +10,6 @@ using namespace guest;
 namespace {
 
 constexpr uint8_t kTimerVector = 0x40;
-
-struct [[gnu::packed]] Gate {
-    uint16_t offset_low;
-    uint16_t selector;
-    uint8_t ist;
-    uint8_t type; // 0x8e: present, DPL 0, 64-bit interrupt gate
-    uint16_t offset_mid;
-    uint32_t offset_high;
-    uint32_t reserved;
-};
-static_assert(sizeof(Gate) == 16);
-
-struct [[gnu::packed]] IdtPointer {
-    uint16_t limit;
-    uint64_t base;
-};
-
-alignas(16) Gate g_idt[256];
 
 } // namespace
 
@@ -55,14 +38,7 @@ timer_isr:
 )");
 
 extern "C" int guest_main(const StartInfo*) {
-    uint16_t cs;
-    asm volatile("mov %%cs, %0" : "=r"(cs));
-    const auto isr = reinterpret_cast<uint64_t>(&timer_isr);
-    g_idt[kTimerVector] = {
-        static_cast<uint16_t>(isr),       cs, 0, 0x8e, static_cast<uint16_t>(isr >> 16),
-        static_cast<uint32_t>(isr >> 32), 0};
-    const IdtPointer idtr{sizeof g_idt - 1, reinterpret_cast<uint64_t>(g_idt)};
-    asm volatile("lidt %0" ::"m"(idtr));
+    idt::set_gate(kTimerVector, timer_isr);
 
     x2apic::enable();
     x2apic::arm_one_shot(kTimerVector, 100'000);

@@ -5,6 +5,7 @@
 // read-only, sector 1 of each filled by the host) and checks the guest's write in the file.
 // With `virtio_blk_bench` on the command line it also prints what a request costs.
 #include "lib/guest.hpp"
+#include "lib/idt.hpp"
 #include "lib/x2apic.hpp"
 
 #include <virtio/virtio.hpp>
@@ -53,23 +54,6 @@ constexpr uint64_t kIoapic = 0xfec00000;
 constexpr uint32_t kRedirLevel = 1u << 15, kRedirMasked = 1u << 16;
 constexpr uint8_t kDiskVector = 0x50;
 
-struct [[gnu::packed]] Gate {
-    uint16_t offset_low;
-    uint16_t selector;
-    uint8_t ist;
-    uint8_t type; // 0x8e: present, DPL 0, 64-bit interrupt gate
-    uint16_t offset_mid;
-    uint32_t offset_high;
-    uint32_t reserved;
-};
-static_assert(sizeof(Gate) == 16);
-
-struct [[gnu::packed]] IdtPointer {
-    uint16_t limit;
-    uint64_t base;
-};
-
-alignas(16) Gate g_idt[256];
 Queue g_queues[2];
 alignas(4096) uint64_t g_mmio_pd[512];
 alignas(512) uint8_t g_data[2 * kSector];
@@ -271,14 +255,7 @@ disk_isr:
 namespace {
 
 void install_isr() {
-    uint16_t cs;
-    asm volatile("mov %%cs, %0" : "=r"(cs));
-    const auto isr = reinterpret_cast<uint64_t>(&disk_isr);
-    g_idt[kDiskVector] = {
-        static_cast<uint16_t>(isr),       cs, 0, 0x8e, static_cast<uint16_t>(isr >> 16),
-        static_cast<uint32_t>(isr >> 32), 0};
-    const IdtPointer idtr{sizeof g_idt - 1, reinterpret_cast<uint64_t>(g_idt)};
-    asm volatile("lidt %0" ::"m"(idtr));
+    idt::set_gate(kDiskVector, disk_isr);
     x2apic::enable();
 }
 
