@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include <virtio/virtio.hpp>
 
 namespace {
 
@@ -251,6 +252,8 @@ Seeds exit_handler_seeds() {
             {"internal", exit_seed(internal)}};
 }
 
+constexpr std::uint16_t kNext = virtio::virtq::kDescNext, kWrite = virtio::virtq::kDescWrite;
+
 // fuzz_virtqueue input: flags, chain count, then guest memory from 0 with the descriptor table
 // at 0x1000, the available ring at 0x2000 and the used ring at 0x3000 (queue of 8).
 class VirtqSeed {
@@ -286,14 +289,27 @@ class VirtqSeed {
     std::uint16_t avail_ = 0;
 };
 
-Seeds virtqueue_seeds() {
-    constexpr std::uint16_t kNext = 1, kWrite = 2;
+// Both virtio targets' seeds: a 1024-byte read of sector 2, and a chain that loops.
+VirtqSeed read_seed() {
     VirtqSeed read;
     read.header(0x4000, 0, 2);
     read.desc(0, 0x4000, 16, kNext, 1);
     read.desc(1, 0x5000, 1024, kNext | kWrite, 2);
     read.desc(2, 0x4100, 1, kWrite);
     read.offer(0);
+    return read;
+}
+
+VirtqSeed loop_seed() {
+    VirtqSeed loop;
+    loop.desc(0, 0x4000, 16, kNext, 1);
+    loop.desc(1, 0x4000, 16, kNext, 0);
+    loop.offer(0);
+    return loop;
+}
+
+Seeds virtqueue_seeds() {
+    const VirtqSeed read = read_seed();
     VirtqSeed write(0x13); // read-only disk
     write.header(0x4000, 1, 5);
     write.desc(3, 0x4000, 16, kNext, 4);
@@ -310,10 +326,7 @@ Seeds virtqueue_seeds() {
     batch.desc(4, 0x4101, 1, kWrite);
     batch.offer(0);
     batch.offer(2);
-    VirtqSeed loop;
-    loop.desc(0, 0x4000, 16, kNext, 1);
-    loop.desc(1, 0x4000, 16, kNext, 0);
-    loop.offer(0);
+    const VirtqSeed loop = loop_seed();
     return {{"read", read.bytes()},
             {"write-ro", write.bytes()},
             {"flush-get-id", batch.bytes()},
@@ -342,13 +355,7 @@ std::vector<std::uint8_t> mmio_seed(const std::vector<MmioAccess>& accesses,
 }
 
 Seeds virtio_mmio_seeds() {
-    constexpr std::uint16_t kNext = 1, kWrite = 2;
-    VirtqSeed read;
-    read.header(0x4000, 0, 2);
-    read.desc(0, 0x4000, 16, kNext, 1);
-    read.desc(1, 0x5000, 1024, kNext | kWrite, 2);
-    read.desc(2, 0x4100, 1, kWrite);
-    read.offer(0);
+    const VirtqSeed read = read_seed();
     // Reset, negotiate VERSION_1 and FLUSH, queue 0 of 8 at 0x1000/0x2000/0x3000, DRIVER_OK,
     // notify, read InterruptStatus, acknowledge.
     const std::vector<MmioAccess> bring_up = {
@@ -359,10 +366,7 @@ Seeds virtio_mmio_seeds() {
         {0x64, true, 1}, {0x100, false, 0}};
     std::vector<MmioAccess> reset_midway = bring_up;
     reset_midway.insert(reset_midway.begin() + 15, MmioAccess{0x70, true, 0});
-    VirtqSeed loop;
-    loop.desc(0, 0x4000, 16, kNext, 1);
-    loop.desc(1, 0x4000, 16, kNext, 0);
-    loop.offer(0);
+    const VirtqSeed loop = loop_seed();
     return {{"bring-up-read", mmio_seed(bring_up, read.memory())},
             {"reset-midway", mmio_seed(reset_midway, read.memory())},
             {"loop", mmio_seed(bring_up, loop.memory())}};
