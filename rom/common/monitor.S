@@ -2,7 +2,8 @@
  * keeps a minimal monitor at CPL0. A ROM includes this file inside its .rom section after
  * defining ROM_PRIVILEGED_CONSOLE, ROM_PRIVILEGED_SHUTDOWN and ROM_PRIVILEGED_REBOOT (what its
  * hypervisor wants at CPL0 for those calls) and the label data_area; ROM_PAYLOAD may add the
- * ROM's own calls to the payload, with variables at MON_ROM_VARS.
+ * ROM's own calls to the payload, with variables at MON_ROM_VARS. In return it gives the ROM's
+ * deprivileged binding tables their common part (MON_DEPRIVILEGED_TYPE, at the end).
  *
  * The payload, monitor_payload..monitor_payload_end, is copied by monitor_init into the state
  * the kernel gives the ROM and runs there: everything it addresses (variables, IDTs, TSSs, the
@@ -1430,3 +1431,20 @@ monitor_has_x2apic_deadline:
     ret
 1:  clc
     ret
+
+/* For the ROM's deprivileged binding tables, one byte per call: descriptor-table and
+ * page-pinning calls have nothing to do under the monitor. A ROM sets dtype_<call> for the
+ * other calls it decides (dtype_ symbols must precede the table that reads them) and builds
+ * each table with MON_DEPRIVILEGED_TYPE: dtype_ if set, else CALL_STATE for a d_ entry of the
+ * payload, else 0 (native). */
+    .set dtype_load_gdt, VMI_RELOC_NOP
+    .set dtype_load_idt, VMI_RELOC_NOP
+    .set dtype_load_tr, VMI_RELOC_NOP
+    .set dtype_write_gdt_entry, VMI_RELOC_NOP
+    .set dtype_write_idt_entry, VMI_RELOC_NOP
+    .set dtype_allocate_page, VMI_RELOC_NOP
+    .set dtype_release_page, VMI_RELOC_NOP
+    .set dtype_set_lazy_mode, VMI_RELOC_NOP
+#define MON_DEPRIVILEGED_TYPE(number, NAME, name, sig) .ifdef dtype_##name; \
+    .byte dtype_##name; .else; .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; \
+    .endif; .endif;

@@ -407,34 +407,22 @@ kvm_ns_per_second:
 #include "../common/monitor.S"
 
 /* Deprivileged: calls with a d_ entry in the monitor run there (the console as above);
- * descriptor-table and page-pinning calls have nothing to do; clock and power stay native
- * (their port I/O and MSR accesses trap into the monitor, which carries them out), the clock
- * calls unless kvmclock serves them. Where the CPU lacks x2APIC or TSC-deadline mode, the
+ * descriptor-table and page-pinning calls have nothing to do (monitor.S); clock and power stay
+ * native (their port I/O and MSR accesses trap into the monitor, which carries them out), the
+ * clock calls unless kvmclock serves them. Where the CPU lacks x2APIC or TSC-deadline mode, the
  * APIC and the alarm stay native too (the kernel drives the xAPIC page it maps itself). */
-    .set dtype_load_gdt, VMI_RELOC_NOP
-    .set dtype_load_idt, VMI_RELOC_NOP
-    .set dtype_load_tr, VMI_RELOC_NOP
-    .set dtype_write_gdt_entry, VMI_RELOC_NOP
-    .set dtype_write_idt_entry, VMI_RELOC_NOP
-    .set dtype_allocate_page, VMI_RELOC_NOP
-    .set dtype_release_page, VMI_RELOC_NOP
-    .set dtype_set_lazy_mode, VMI_RELOC_NOP
     .set dtype_shutdown, VMI_RELOC_NATIVE
     .set dtype_reboot, VMI_RELOC_NATIVE
-/* One byte per call: dtype_ if set, else CALL_STATE for a d_ entry; gas sees the .set lines
- * above each table only, which is what tells the two tables apart. */
-#define DEPRIVILEGED_TYPE(number, NAME, name, sig) .ifdef dtype_##name; .byte dtype_##name; \
-    .else; .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; .endif; .endif;
+/* gas sees the .set lines above each table only, which is what tells the two tables apart. */
 deprivileged_types:
-    VMI_CALLS(DEPRIVILEGED_TYPE)
+    VMI_CALLS(MON_DEPRIVILEGED_TYPE)
     .set dtype_apic_read, VMI_RELOC_NATIVE
     .set dtype_apic_write, VMI_RELOC_NATIVE
     .set dtype_apic_eoi, VMI_RELOC_NATIVE
     .set dtype_set_alarm, VMI_RELOC_NATIVE
     .set dtype_cancel_alarm, VMI_RELOC_NATIVE
 deprivileged_xapic_types:
-    VMI_CALLS(DEPRIVILEGED_TYPE)
-#undef DEPRIVILEGED_TYPE
+    VMI_CALLS(MON_DEPRIVILEGED_TYPE)
 
 /* What each KVM call needs of init (HAVE_*); 0: not one of them. */
     .set kneed_get_features, HAVE_INIT

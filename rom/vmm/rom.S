@@ -264,22 +264,11 @@ rom_reloc_args:
 
 /* Deprivileged: calls with a d_ entry in the monitor run there; time stays in the ROM (rdtsc
  * and the data area work at CPL3); page fills and the cycle counter stay native (unprivileged
- * instructions); descriptor-table and page-pinning calls have nothing to do. */
+ * instructions); descriptor-table and page-pinning calls have nothing to do (monitor.S). */
     .set dtype_get_cycle_frequency, VMI_RELOC_CALL
     .set dtype_get_wallclock_time, VMI_RELOC_CALL
-    .set dtype_load_gdt, VMI_RELOC_NOP
-    .set dtype_load_idt, VMI_RELOC_NOP
-    .set dtype_load_tr, VMI_RELOC_NOP
-    .set dtype_write_gdt_entry, VMI_RELOC_NOP
-    .set dtype_write_idt_entry, VMI_RELOC_NOP
-    .set dtype_allocate_page, VMI_RELOC_NOP
-    .set dtype_release_page, VMI_RELOC_NOP
-    .set dtype_set_lazy_mode, VMI_RELOC_NOP
 deprivileged_types:
-#define X(number, NAME, name, sig) .ifdef dtype_##name; .byte dtype_##name; .else; \
-    .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; .endif; .endif;
-    VMI_CALLS(X)
-#undef X
+    VMI_CALLS(MON_DEPRIVILEGED_TYPE)
 
 /* Without our VMM: console, clock and power stay native; their port I/O and MSR accesses trap
  * into the monitor, which carries them out (monitor.S, emulate_gp). So do the APIC and the
@@ -293,8 +282,7 @@ deprivileged_types:
 /* One byte per call: stype_ if set, else as deprivileged_types; gas sees the .set lines above
  * the table only, which is what tells the two standalone tables apart. */
 #define STANDALONE_TYPE(number, NAME, name, sig) .ifdef stype_##name; .byte stype_##name; \
-    .else; .ifdef dtype_##name; .byte dtype_##name; .else; \
-    .ifdef d_##name; .byte VMI_RELOC_CALL_STATE; .else; .byte 0; .endif; .endif; .endif;
+    .else; MON_DEPRIVILEGED_TYPE(number, NAME, name, sig) .endif;
 standalone_types:
     VMI_CALLS(STANDALONE_TYPE)
     .set stype_apic_read, VMI_RELOC_NATIVE
