@@ -79,6 +79,15 @@ rom_init:
     jae kvm_init
 1:  ret
 
+/* Hands KVM the guest-physical address of the ROM variable `var` (r9: the variables' physical
+ * base) through `msr`, enabled. Clobbers rax, rcx, rdx. */
+.macro kvm_msr_enable msr, var
+    lea \var(%r9), %rax
+    or $KVM_MSR_ENABLED, %eax
+    mov $\msr, %ecx
+    call wrmsr_rax
+.endm
+
 kvm_init:
     push %rbx
     push %r12
@@ -120,10 +129,7 @@ kvm_init:
     movb $HAVE_INIT, K_HAVE(%r8)
     test $KVM_FEATURE_CLOCKSOURCE2, %ebx
     jz 6f
-    lea K_PVTI_VERSION(%r9), %rax
-    or $KVM_MSR_ENABLED, %eax
-    mov $MSR_KVM_SYSTEM_TIME_NEW, %ecx
-    call wrmsr_rax
+    kvm_msr_enable MSR_KVM_SYSTEM_TIME_NEW, K_PVTI_VERSION
     lea K_WALL_VERSION(%r9), %rax
     mov $MSR_KVM_WALL_CLOCK_NEW, %ecx
     call wrmsr_rax
@@ -156,20 +162,14 @@ kvm_init:
     orb $HAVE_CLOCK, K_HAVE(%r8)
     test $KVM_FEATURE_STEAL_TIME, %ebx
     jz 6f
-    lea K_STEAL_NS(%r9), %rax
-    or $KVM_MSR_ENABLED, %eax
-    mov $MSR_KVM_STEAL_TIME, %ecx
-    call wrmsr_rax
+    kvm_msr_enable MSR_KVM_STEAL_TIME, K_STEAL_NS
     orb $HAVE_STEAL, K_HAVE(%r8)
 6:  /* PV EOI falls back to the monitor's x2APIC EOI, as the kernel's own EOI would be */
     test $KVM_FEATURE_PV_EOI, %ebx
     jz 7f
     call monitor_has_x2apic_deadline
     jc 7f
-    lea K_EOI(%r9), %rax
-    or $KVM_MSR_ENABLED, %eax
-    mov $MSR_KVM_PV_EOI_EN, %ecx
-    call wrmsr_rax
+    kvm_msr_enable MSR_KVM_PV_EOI_EN, K_EOI
     orb $HAVE_EOI, K_HAVE(%r8)
 7:  xor %eax, %eax
     pop %r12
