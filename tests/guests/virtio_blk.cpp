@@ -21,29 +21,19 @@ using namespace virtio::mmio;
 constexpr uint16_t kQueueSize = 8;
 constexpr uint64_t kSector = blk::kSectorSize;
 
-struct Desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags;
-    uint16_t next;
-};
 struct Avail {
     uint16_t flags;
     uint16_t idx;
     uint16_t ring[kQueueSize];
 };
-struct UsedElem {
-    uint32_t id;
-    uint32_t len;
-};
 struct Used {
     uint16_t flags;
     uint16_t idx;
-    UsedElem ring[kQueueSize];
+    virtq::UsedElem ring[kQueueSize];
 };
 
 struct Queue {
-    alignas(4096) Desc desc[kQueueSize];
+    alignas(4096) virtq::Desc desc[kQueueSize];
     alignas(4096) Avail avail;
     alignas(4096) Used used;
 };

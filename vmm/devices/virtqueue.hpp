@@ -18,23 +18,7 @@ namespace vmm {
 
 namespace virtq {
 
-using namespace ::virtio::virtq; // descriptor and ring flags, kMaxSize
-
-// struct virtq_desc (§2.7.5).
-struct Desc {
-    std::uint64_t addr;
-    std::uint32_t len;
-    std::uint16_t flags;
-    std::uint16_t next;
-};
-static_assert(sizeof(Desc) == 16);
-
-// struct virtq_used_elem (§2.7.8).
-struct UsedElem {
-    std::uint32_t id;
-    std::uint32_t len;
-};
-static_assert(sizeof(UsedElem) == 8);
+using namespace ::virtio::virtq; // flags, kMaxSize, Desc (§2.7.5), UsedElem (§2.7.8)
 
 // Ring layout (§2.7.6, §2.7.8): flags and idx (2 bytes each), then the ring entries.
 inline constexpr std::uint64_t kRingHeader = 4;

@@ -1,7 +1,7 @@
 // The virtio 1.x constants a device and its driver both use (Virtual I/O Device (VIRTIO)
 // Version 1.2): device status (§2.1), the reserved feature bits (§6), the split virtqueue's
-// flags (§2.7), the virtio-mmio register map (§4.2.2) and the block device's features and
-// requests (§5.2). The VMM's device models (vmm/devices), the kernel's driver
+// flags and entries (§2.7), the virtio-mmio register map (§4.2.2) and the block device's features
+// and requests (§5.2). The VMM's device models (vmm/devices), the kernel's driver
 // (guest/kernel/virtio) and the test guests include this one file, so it is freestanding C++:
 // <stdint.h> types, no library.
 #pragma once
@@ -28,6 +28,22 @@ inline constexpr uint16_t kDescWrite = 2;    // VIRTQ_DESC_F_WRITE: the device w
 inline constexpr uint16_t kDescIndirect = 4; // VIRTQ_DESC_F_INDIRECT
 inline constexpr uint16_t kAvailNoInterrupt = 1;
 inline constexpr uint32_t kMaxSize = 32768; // Queue Size at most 2^15
+
+// struct virtq_desc (§2.7.5): an entry of the descriptor table.
+struct Desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+};
+static_assert(sizeof(Desc) == 16);
+
+// struct virtq_used_elem (§2.7.8): an entry of the used ring.
+struct UsedElem {
+    uint32_t id; // head of the completed chain
+    uint32_t len;
+};
+static_assert(sizeof(UsedElem) == 8);
 } // namespace virtq
 
 // The virtio-mmio transport, version 2, the modern layout (§4.2.2 "MMIO Device Register

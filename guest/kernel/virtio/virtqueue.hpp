@@ -10,24 +10,11 @@
 
 namespace kernel::virtio {
 
-// virtio 1.2 §2.7.5: the descriptor table entry.
-struct VirtqDesc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags;
-    uint16_t next;
-};
-static_assert(sizeof(VirtqDesc) == 16);
-
+// virtio 1.2 §2.7.5 and §2.7.8: a descriptor table entry, a used ring entry, their flags.
+using VirtqDesc = ::virtio::virtq::Desc;
+using VirtqUsedElem = ::virtio::virtq::UsedElem;
 using ::virtio::virtq::kDescNext;
 using ::virtio::virtq::kDescWrite;
-
-// virtio 1.2 §2.7.8: an entry of the used ring.
-struct VirtqUsedElem {
-    uint32_t id; // head of the completed chain
-    uint32_t len;
-};
-static_assert(sizeof(VirtqUsedElem) == 8);
 
 // One buffer of a chain, by physical address.
 struct VirtqBuffer {
