@@ -1,9 +1,9 @@
-// The virtio 1.x constants a device and its driver both use (Virtual I/O Device (VIRTIO)
-// Version 1.2): device status (§2.1), the reserved feature bits (§6), the split virtqueue's
-// flags and entries (§2.7), the virtio-mmio register map (§4.2.2) and the block device's features
-// and requests (§5.2). The VMM's device models (vmm/devices), the kernel's driver
-// (guest/kernel/virtio) and the test guests include this one file, so it is freestanding C++:
-// <stdint.h> types, no library.
+// What a virtio device and its driver both need of the standard (Virtual I/O Device (VIRTIO)
+// Version 1.2): device status (§2.1), the reserved feature bit VERSION_1 (§6), the split
+// virtqueue's flags and entries (§2.7), the virtio-mmio register map (§4.2.2) and the block
+// device's features and requests (§5.2). The VMM's device models (vmm/devices), the kernel's
+// driver (guest/kernel/virtio) and the test guests include this one file, so it is freestanding
+// C++: <stdint.h> types, no library.
 #pragma once
 
 #include <stdint.h>
@@ -18,7 +18,7 @@ inline constexpr uint32_t kStatusFeaturesOk = 8;
 inline constexpr uint32_t kStatusNeedsReset = 64;
 inline constexpr uint32_t kStatusFailed = 128;
 
-// Reserved feature bits (§6): only VERSION_1; no indirect descriptors, no event index.
+// Reserved feature bits (§6): the only one used here.
 inline constexpr uint64_t kFeatureVersion1 = 1ull << 32;
 
 // Split virtqueue (§2.7).
