@@ -11,6 +11,9 @@ namespace vmm::virtio_mmio {
 using namespace ::virtio;
 using namespace ::virtio::mmio;
 
+// Of the reserved feature bits (§6) only VERSION_1 is offered: no indirect descriptors, no event
+// index (docs/virtio.md).
+
 // Ours; the bytes spell "VMI6" in memory.
 inline constexpr std::uint32_t kVendorIdVmi = 0x36494d56;
 inline constexpr std::uint64_t kSize = 0x200; // one device's window, as Linux's syntax says
