@@ -62,11 +62,14 @@ struct Disk {
 
 Disk g_disks[kMaxDisks];
 unsigned g_disk_count;
+BlkCounters g_counters;
 
 uint32_t rd(const Disk& d, uint32_t offset) {
+    ++g_counters.mmio_accesses;
     return d.regs[offset / 4];
 }
 void wr(const Disk& d, uint32_t offset, uint32_t value) {
+    ++g_counters.mmio_accesses;
     d.regs[offset / 4] = value;
 }
 
@@ -351,14 +354,20 @@ BlkResult request_submit(BlkRequest* r, const BlkSubmit& s) {
     // There are at most size / 3 slots, so three descriptors are always free for one.
     r->head = d.queue.submit(chain, n);
     d.by_head[r->head] = r;
+    ++g_counters.requests;
     wr(d, reg::kQueueNotify, 0);
     return BlkResult::Pending;
 }
 
 void handle_interrupt(unsigned vector) {
+    ++g_counters.interrupts;
     for (unsigned i = 0; i < g_disk_count; ++i)
         if (g_disks[i].info.vector == vector) service(g_disks[i]);
     vmi::apic_eoi();
+}
+
+BlkCounters counters() {
+    return g_counters;
 }
 
 bool wait_requests(BlkRequest* const* requests, unsigned count, uint64_t max_cycles) {
