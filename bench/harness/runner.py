@@ -112,7 +112,7 @@ def main(args, root, t0):
     # Warm-up: every (group, env) once with iterations=1, untimed. It fills the page cache,
     # catches an environment that does not work before the long part, and gives the baseline
     # for exits per operation. Console's baseline is the trap boot (see analysis._exits).
-    warm_plan = [(g, e) for g in args.groups for e in active]
+    warm_plan = [(g, e) for g in args.groups for e in active if e.runs(g)]
     if "console" in args.groups and "trap" not in args.groups:
         warm_plan += [("trap", e) for e in active if e.monitor == "vmi"]
     broken = set()  # (group, env) whose warm-up failed: not repeated
@@ -120,9 +120,9 @@ def main(args, root, t0):
     def reps_of(e):  # counts that repeat to the unit need only a few runs
         return args.icount_reps if e.deterministic else args.reps
 
-    progress.total = len(warm_plan) + sum(reps_of(e) for e in active) * len(args.groups)
+    progress.total = len(warm_plan) + sum(reps_of(e) for g, e in warm_plan if g in args.groups)
     n_wall = sum(1 for e in active if e.id in envmod.WALL_ENVS)
-    progress.total += args.wall_reps * n_wall * (1 if args.quick else len(args.groups))
+    progress.total += args.wall_reps * n_wall * (1 if args.quick else len(wall.groups_of(args)))
     if args.crossover:
         progress.total += args.crossover_reps * len(args.crossover_work) * sum(
             1 for e in active if e.id in envmod.CROSSOVER_ENVS)
@@ -144,7 +144,7 @@ def main(args, root, t0):
         for gi, g in enumerate(args.groups):
             k = (rep + gi) % len(active) if active else 0
             for e in active[k:] + active[:k]:
-                if (g, e.id) in broken or rep >= reps_of(e):
+                if not e.runs(g) or (g, e.id) in broken or rep >= reps_of(e):
                     continue
                 progress(f"rep {rep + 1}/{reps_of(e)}  {e.id}  {g}", count=True)
                 s = guest.run(e, g, args.iteration_counts[g], paths, args.mem, args.timeout,
