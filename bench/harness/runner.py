@@ -103,8 +103,8 @@ def main(args, root, t0):
         "host": hostmod.probe(root, args.build, paths, args.qemu),
         "environments": [{"id": e.id, "label": e.label, "description": e.description,
                           "available": e.available, "reason": e.reason,
-                          "argv_example": e.argv(paths, guest.cmdline_for("syscall", 2000),
-                                                 args.mem)} for e in env_list],
+                          "argv_example": _argv_example(e, paths, args.mem)}
+                         for e in env_list],
         "warmup": [], "runs": [], "vmm": {}, "errors": [],
     }
     active = [e for e in env_list if e.available]
@@ -175,6 +175,12 @@ def main(args, root, t0):
     data["analysis"] = analysis.analyze(data)
     data["duration_s"] = round(time.monotonic() - t0, 1)
     return _write_outputs(args, data)
+
+
+def _argv_example(env, paths, mem_mib):
+    if env.runs("syscall"):
+        return env.argv(paths, guest.cmdline_for("syscall", 2000), mem_mib)
+    return env.argv(paths, guest.cmdline_for("blk", 100), mem_mib, disk="DISK.img")
 
 
 VMM_PARTS = ("start_to_entry", "rom_boot", "pio", "memory")
@@ -300,8 +306,7 @@ def _compact_sample(s):
     out = {"env": s["env"], "group": s["group"], "rep": s["rep"],
            "cmdline": guest.cmdline_for(s["group"], s["iterations_arg"]),
            "status": s["status"], "wall_s": s["wall_s"],
-           "results": [[r["bench"], r["cycles"], r["iterations"], r.get("monitor_entries")]
-                       for r in s["results"]]}
+           "results": [_compact_result(r) for r in s["results"]]}
     for key in ("kind", "work", "measured"):
         if key in s:
             out[key] = s[key]
@@ -310,6 +315,15 @@ def _compact_sample(s):
     if s["error"]:
         out["error"] = s["error"]
     return out
+
+
+BLK_FIELDS = ("requests", "mmio_accesses", "interrupts")  # the disk results' driver counts
+
+
+def _compact_result(r):
+    out = [r["bench"], r["cycles"], r["iterations"], r.get("monitor_entries")]
+    counts = {k: r[k] for k in BLK_FIELDS if k in r}
+    return out + [counts] if counts else out
 
 
 def _dump_compact(data, f):
@@ -324,8 +338,10 @@ def _dump_compact(data, f):
             samples[f"{key}_runs"] = data[key].get("runs", [])
     head["samples_format"] = ("runs, warmup, wall_runs and crossover_runs: compact, one per "
                               "line; results are [bench, cycles, iterations, "
-                              "monitor_entries]; the argv is the environment's argv_example "
-                              "with this cmdline")
+                              "monitor_entries], the disk results with a fifth element, the "
+                              "driver's counts {requests, mmio_accesses, interrupts}; the argv "
+                              "is the environment's argv_example with this cmdline (and, for "
+                              "the disk group, a scratch image)")
     text = json.dumps(head, indent=1)
     parts = []
     for key, list_ in samples.items():
