@@ -84,6 +84,7 @@ def analyze(data):
     out["wall"] = _wall(data.get("wall"))
     out["crossover"] = _crossover(data.get("crossover"))
     out["exits"] = _exits(data)
+    out["blk"] = _blk(data, out["exits"].get("blk", {}))
     out["pio"] = _pio(data.get("vmm", {}).get("pio"))
     out["targets"] = _targets(data, out)
     return out
@@ -207,6 +208,68 @@ def _pio(pio):
     return out
 
 
+def _ops(group, sample):
+    """Operations of a run for exits per operation: the disk group's are its requests."""
+    key = "requests" if group in envmod.DISK_GROUPS else "iterations"
+    return sum(r.get(key, 0) for r in sample["results"])
+
+
+# The disk figures (docs/benchmarks.md, "Reading the disk figures"): (key, result, what the
+# throughput is counted in). Bytes per second from the per-byte results, requests per second
+# from the per-request ones, both hz / cycles per unit.
+BLK_FIGURES = [
+    ("seq_read", "blk_seq_read", "MB/s"),
+    ("seq_write", "blk_seq_write", "MB/s"),
+    ("rand_qd1", "blk_rand_qd1", "IOPS"),
+    ("rand_qd8", "blk_rand_qd8", "IOPS"),
+]
+# (key, ours, QEMU's): each the median of per-repetition ratios of throughput, above 1 ours is
+# faster.
+BLK_RATIOS = [
+    ("depriv_over_qemu", "depriv", "qemu-kvm"),
+    ("norom_over_qemu", "norom", "qemu-kvm"),
+    ("rom_over_qemu", "rom", "qemu-kvm"),
+    ("depriv_over_qemu_depriv", "depriv", "qemu-kvm-depriv"),
+]
+
+
+def _blk(data, exits):
+    """Per disk figure and environment: throughput (median over repetitions), the driver's
+    register accesses and interrupts per request; paired ratios ours / QEMU's."""
+    rates, counts = {}, {}  # figure -> env -> {rep: value}; figure -> env -> {field: [...]}
+    for s in data["runs"]:
+        if s["error"] is not None or s["group"] not in envmod.DISK_GROUPS:
+            continue
+        by_name = {r["bench"]: r for r in s["results"]}
+        for key, name, unit in BLK_FIGURES:
+            r = by_name.get(name)
+            if not r or not r["cycles"]:
+                continue
+            rate = r["hz"] * r["iterations"] / r["cycles"]
+            rates.setdefault(key, {}).setdefault(s["env"], {})[s["rep"]] = \
+                rate / 1e6 if unit == "MB/s" else rate
+            if r.get("requests"):
+                c = counts.setdefault(key, {}).setdefault(s["env"], {})
+                for field in ("mmio_accesses", "interrupts", "monitor_entries"):
+                    c.setdefault(field, []).append(r.get(field, 0) / r["requests"])
+    if not rates:
+        return None
+    out = {"figures": {}, "ratios": {k: {} for k, *_ in BLK_RATIOS},
+           "vmm_exits_per_request": {e: d["per_op"] for e, d in exits.items() if "per_op" in d}}
+    for key, name, unit in BLK_FIGURES:
+        envs = rates.get(key, {})
+        out["figures"][key] = {
+            "result": name, "unit": unit,
+            "rate": {e: stats.summarize(list(v.values())) for e, v in envs.items()},
+            "per_request": {e: {f: stats.median(v) for f, v in c.items()}
+                            for e, c in counts.get(key, {}).items()}}
+        for rk, ours, theirs in BLK_RATIOS:
+            a, b = envs.get(ours, {}), envs.get(theirs, {})
+            out["ratios"][rk][key] = stats.summarize(
+                [a[r] / b[r] for r in sorted(a) if r in b and b[r] > 0])
+    return out
+
+
 def _exits(data):
     """Exits per run (median) and per operation: the difference to the same group run with
     iterations=1 (the warm-up), over the difference in operations. Console ignores the count,
@@ -231,9 +294,9 @@ def _exits(data):
                  "ports_per_run": {p: stats.median(v + [0] * (len(samples) - len(v)))
                                    for p, v in sorted(ports.items())}}
         b = base.get((env, "trap" if group == "console" else group))
-        ops = sum(r["iterations"] for r in samples[0]["results"])
+        ops = _ops(group, samples[0])
         if b:
-            bops = sum(r["iterations"] for r in b["results"])
+            bops = _ops(group, b)
             if ops > bops:
                 entry["per_op"] = (entry["per_run"]["median"] - b["exits"]["total"]) / (ops - bops)
                 entry["ports_per_op"] = {

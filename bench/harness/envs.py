@@ -26,12 +26,22 @@ GROUPS = [
     ("div0",      ["div0"],                            250,        50),
     ("forkwait",  ["forkwait"],                        50,         10),
     ("ctxsw",     ["ctxsw"],                           250,        50),
+    # blk: N requests per result (docs/benchmarks.md, "Reading the disk figures").
+    ("blk",       ["blk_read", "blk_batch", "blk_seq_read", "blk_seq_write", "blk_rand_qd1",
+                   "blk_rand_qd8"],                    100,        16),
 ]
 GROUP_NAMES = [g[0] for g in GROUPS]
 RESULTS_OF = {g[0]: g[1] for g in GROUPS}
 RESULT_ORDER = [r for g in GROUPS for r in g[1]]
 KERNEL_LEVEL = {"console", "cpuid_static", "cpuid_dynamic", "cycle_frequency", "wallclock",
                 "available_cycles", "trap", "portread", "ptemod"}
+
+
+# The disk group needs a virtio-blk disk: our VMM's `--disk` or QEMU microvm's virtio-mmio
+# transport. It runs where the disk comparison is (KVM), on a scratch image per boot.
+BLK_ENVS = ["rom", "depriv", "norom", "qemu-kvm", "qemu-kvm-depriv"]
+DISK_GROUPS = {"blk"}
+DISK_MIB = 64
 
 
 # The wall-clock comparison with QEMU TCG (its TSC does not follow real time) and the
@@ -70,9 +80,17 @@ class Env:
     rom_name: str = "none"  # the "rom" field of its JSON lines
     machine: str = "microvm"  # QEMU -M
     option_rom: str = ""  # QEMU -option-rom FILE (in build/bin)
+    rom_in_ram: str = ""  # QEMU microvm: FILE (in build/bin) at 0xC0000 by the generic loader
+    only_groups: tuple = ()  # runs only these groups (empty: every group)
     available: bool = True
     reason: str = ""   # why not available
     failed: list = field(default_factory=list)  # errors of its runs
+
+    def runs(self, group):
+        """Whether this environment runs `group`: the disk group only where it has a disk."""
+        if self.only_groups and group not in self.only_groups:
+            return False
+        return group not in DISK_GROUPS or self.id in BLK_ENVS
 
     @property
     def real_time(self):
@@ -87,7 +105,8 @@ class Env:
         # QEMU's isa-debug-exit: the process exits with (v << 1) | 1; the kernel writes 0.
         return 0 if self.monitor == "vmi" else 1
 
-    def argv(self, paths, cmdline, mem_mib, stats=True):
+    def argv(self, paths, cmdline, mem_mib, stats=True, disk=None):
+        """`disk`: a raw image for a virtio-blk device (QEMU: microvm's modern virtio-mmio)."""
         kernel = os.path.join(paths["bin"], self.kernel)
         if self.monitor == "vmi":
             argv = [paths["vmi"], "run", kernel, "--mem", f"{mem_mib}M"]
@@ -97,6 +116,8 @@ class Env:
                 argv += ["--rom", os.path.join(paths["bin"], self.rom_file)]
             if stats:
                 argv.append("--stats")
+            if disk:
+                argv += ["--disk", disk]
             return argv + ["--cmdline", cmdline]
         accel = ["-accel", "kvm", "-cpu", "host,-arch-capabilities"] if self.accel == "kvm" \
             else ["-accel", "tcg"]
@@ -104,7 +125,20 @@ class Env:
             accel += ["-icount", "shift=0,sleep=off"]
         if self.option_rom:
             accel += ["-option-rom", os.path.join(paths["bin"], self.option_rom)]
-        return [paths["qemu"], "-M", self.machine, *accel, "-m", f"{mem_mib}M", "-nodefaults",
+        if self.rom_in_ram:
+            # microvm's firmware places no option ROM; the loader writes it where the kernel
+            # scans, before the guest starts (tests/guests/run_guest.py --rom-in-ram).
+            accel += ["-device", "loader,file=" + os.path.join(paths["bin"], self.rom_in_ram)
+                      + ",addr=0xc0000,force-raw=on"]
+        machine = self.machine
+        if disk:
+            # Without ACPI, microvm announces its virtio-mmio transports on the command line;
+            # they are legacy (version 1) unless told otherwise.
+            machine += ",acpi=off"
+            accel += ["-global", "virtio-mmio.force-legacy=false",
+                      "-device", "virtio-blk-device,drive=d0",
+                      "-drive", f"id=d0,file={disk},format=raw,if=none"]
+        return [paths["qemu"], "-M", machine, *accel, "-m", f"{mem_mib}M", "-nodefaults",
                 "-no-user-config", "-nographic", "-serial", "stdio", "-no-reboot",
                 "-kernel", kernel, "-append", cmdline,
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
@@ -128,6 +162,12 @@ def all_envs():
         Env("qemu-kvm", "QEMU KVM",
             "QEMU `-M microvm -accel kvm` with the VMI-fied kernel (a peer hypervisor, no ROM)",
             "qemu", "kernel.elf", binding="vmi: no ROM found"),
+        Env("qemu-kvm-depriv", "QEMU KVM + deprivileged ROM",
+            "QEMU `-M microvm -accel kvm` with `vmm-deprivileged.rom` put at 0xC0000 by its "
+            "loader: the kernel at CPL3 under the ROM's monitor, as in `depriv` (disk group "
+            "only)", "qemu", "kernel.elf", rom_in_ram="vmm-deprivileged.rom",
+            binding="vmi: bound", binding_has="deprivileged", rom_name="vmi-vmm-deprivileged",
+            only_groups=("blk",)),
         Env("q35-kvm", "QEMU q35 KVM",
             "QEMU `-M q35 -accel kvm` (SeaBIOS) with the VMI-fied kernel, no VMI ROM: the "
             "baseline of the KVM ROM", "qemu", "kernel.elf", machine="q35",
@@ -168,8 +208,9 @@ def check_availability(envs, paths):
             missing.append(f"{os.path.join(paths['bin'], e.kernel)} not built")
         if e.rom and not os.path.exists(os.path.join(paths["bin"], e.rom_file or "vmm.rom")):
             missing.append(f"{os.path.join(paths['bin'], e.rom_file or 'vmm.rom')} not built")
-        if e.option_rom and not os.path.exists(os.path.join(paths["bin"], e.option_rom)):
-            missing.append(f"{os.path.join(paths['bin'], e.option_rom)} not built")
+        for rom in (e.option_rom, e.rom_in_ram):
+            if rom and not os.path.exists(os.path.join(paths["bin"], rom)):
+                missing.append(f"{os.path.join(paths['bin'], rom)} not built")
         if e.monitor == "qemu" and not qemu:
             missing.append(f"no QEMU ({paths['qemu']} not found; scripts/setup installs "
                            "qemu-system-x86)")

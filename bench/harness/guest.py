@@ -2,9 +2,14 @@
 check that the environment is the one intended (exit status, binding line, ROM name)."""
 
 import json
+import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
+
+from . import envs as envmod
 
 _PORT_LINE = re.compile(r"^\s*(0x[0-9a-fA-F]+)\s+(in|out)\s+(\d+)\s*$")
 
@@ -56,8 +61,22 @@ def crossover_args(calls, work):
 def run(env, group, iterations, paths, mem_mib, timeout, expect=None):
     """Boots `env` once for `group`. Returns a sample dict; sample["error"] is None when the
     run is what was intended. `expect`: the result names it must print, in order."""
+    if group not in envmod.DISK_GROUPS:
+        return _run(env, group, iterations, paths, mem_mib, timeout, expect, None)
+    # The disk group writes: a sparse scratch image of its own for every boot, removed after.
+    scratch = tempfile.mkdtemp(prefix="vmi-bench-disk-")
+    try:
+        disk = os.path.join(scratch, "disk.img")
+        with open(disk, "wb") as f:
+            f.truncate(envmod.DISK_MIB << 20)
+        return _run(env, group, iterations, paths, mem_mib, timeout, expect, disk)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(env, group, iterations, paths, mem_mib, timeout, expect, disk):
     cmdline = cmdline_for(group, iterations)
-    argv = env.argv(paths, cmdline, mem_mib)
+    argv = env.argv(paths, cmdline, mem_mib, disk=disk)
     sample = {"env": env.id, "group": group, "iterations_arg": iterations, "argv": argv,
               "status": None, "wall_s": None, "results": [], "binding": None, "exits": None,
               "error": None}

@@ -4,6 +4,7 @@ gains, exits, VMM-level figures, charts and method. Every figure in it is comput
 run's samples; analysis written by hand belongs in docs/benchmarks.md, outside the generated
 part."""
 
+from . import analysis
 from . import envs as envmod
 
 HYPERCALL_PORTS = {"0x0561 in": "console", "0x0564 in": "zero page", "0x0565 in": "copy page"}
@@ -167,6 +168,12 @@ def render(data, chart_dir, charts, json_name, level=1):
         w(depriv_section(data, names))
         w("")
 
+    if a.get("blk"):
+        w(f"{hd}# Disk I/O: virtio-blk against QEMU microvm")
+        w("")
+        w(blk_section(data))
+        w("")
+
     if any(a["per_op"][n].get("q35-kvm") for n in names):
         w(f"{hd}# The KVM ROM under QEMU")
         w("")
@@ -272,6 +279,8 @@ def brief(data):
                 gains_section(data, names, note=False), ""]
     if any(a["per_op"][n].get("q35-kvm") for n in names):
         out += ["The KVM ROM under QEMU:", "", kvm_rom_section(data, names), ""]
+    if a.get("blk"):
+        out += ["Disk I/O against QEMU microvm:", "", blk_section(data, note=False), ""]
     for e in data["environments"]:
         if not e["available"]:
             out.append(f"missing: {e['id']}: {e['reason']}")
@@ -661,6 +670,66 @@ def crossover_section(data):
         else:
             out.append(f"- **{labels[env]}**: slower than QEMU TCG at the largest measured W "
                        f"(measured: {ws}): no crossover in the measured range.")
+    return "\n".join(out)
+
+
+BLK_COLS = [("depriv", "deprivileged"), ("rom", "ROM"), ("norom", "no-ROM"),
+            ("qemu-kvm", "QEMU KVM"), ("qemu-kvm-depriv", "QEMU KVM + depriv. ROM")]
+BLK_RATIO_HEADS = {"depriv_over_qemu": "depriv / QEMU", "norom_over_qemu": "no-ROM / QEMU",
+                   "rom_over_qemu": "ROM / QEMU",
+                   "depriv_over_qemu_depriv": "depriv / QEMU+depriv"}
+BLK_LABELS = {"seq_read": "sequential 64 KiB reads", "seq_write": "sequential 64 KiB writes",
+              "rand_qd1": "random 4 KiB reads, QD1", "rand_qd8": "random 4 KiB reads, QD8"}
+
+
+def _rate(v):
+    if v is None:
+        return "–"
+    return f"{v:.1f}" if v < 100 else f"{v:,.0f}"
+
+
+def blk_section(data, note=True):
+    b = data["analysis"]["blk"]
+    status = _env_status(data)
+    present = [e["id"] for e in data["environments"]]
+    cols = [(e, t) for e, t in BLK_COLS if e in present]
+    ratios = [(k, ours, theirs) for k, ours, theirs in analysis.BLK_RATIOS
+              if ours in present and theirs in present]
+    rows = []
+    for key, fig in b["figures"].items():
+        row = [BLK_LABELS[key], fig["unit"]]
+        for e, _ in cols:
+            s = fig["rate"].get(e)
+            row.append(_rate(s["median"]) if s else
+                       ("missing" if status[e] == "missing" else "–"))
+        row += [_ratio(s["median"]) if (s := b["ratios"][k].get(key)) else "–"
+                for k, *_ in ratios]
+        rows.append(row)
+    out = [_table(["figure", "in"] + [t for _, t in cols]
+                  + [BLK_RATIO_HEADS[k] for k, *_ in ratios], rows,
+                  ["l", "l"] + ["r"] * (len(cols) + len(ratios))), ""]
+    rows = []
+    for key, fig in b["figures"].items():
+        row = [BLK_LABELS[key]]
+        for e, _ in cols:
+            d = fig["per_request"].get(e)
+            row.append(f"{d['mmio_accesses']:.2f} / {d['interrupts']:.2f}" if d else "–")
+        rows.append(row)
+    exits = b.get("vmm_exits_per_request") or {}
+    rows.append(["VMM exits per request (whole boot)"]
+                + [f"{exits[e]:.2f}" if e in exits else "–" for e, _ in cols])
+    out.append(_table(["per request: MMIO accesses / interrupts"] + [t for _, t in cols], rows,
+                      ["l"] + ["r"] * len(cols)))
+    if note:
+        out += ["", "MB/s (10^6 bytes) and IOPS: hz / cycles per byte or request in the guest's "
+                "TSC, median over repetitions; ratios: medians of per-repetition ratios of "
+                "throughput (above 1 ours is faster), both sides back to back. Each 64 KiB "
+                "transfer is 16 requests of 4 KiB (the driver's largest), up to 8 in flight; "
+                "QD8 keeps 8 random reads in flight, the oldest's slot taking the next. MMIO "
+                "accesses and interrupts are the driver's own counts (each register access is "
+                "a VM exit on either hypervisor); VMM exits per request: `vmi run --stats` "
+                "over the boot, less the iterations=1 boot, over the requests in between, for "
+                "all six blk results together. One sparse 64 MiB scratch image per boot."]
     return "\n".join(out)
 
 

@@ -103,8 +103,8 @@ def main(args, root, t0):
         "host": hostmod.probe(root, args.build, paths, args.qemu),
         "environments": [{"id": e.id, "label": e.label, "description": e.description,
                           "available": e.available, "reason": e.reason,
-                          "argv_example": e.argv(paths, guest.cmdline_for("syscall", 2000),
-                                                 args.mem)} for e in env_list],
+                          "argv_example": _argv_example(e, paths, args.mem)}
+                         for e in env_list],
         "warmup": [], "runs": [], "vmm": {}, "errors": [],
     }
     active = [e for e in env_list if e.available]
@@ -112,7 +112,7 @@ def main(args, root, t0):
     # Warm-up: every (group, env) once with iterations=1, untimed. It fills the page cache,
     # catches an environment that does not work before the long part, and gives the baseline
     # for exits per operation. Console's baseline is the trap boot (see analysis._exits).
-    warm_plan = [(g, e) for g in args.groups for e in active]
+    warm_plan = [(g, e) for g in args.groups for e in active if e.runs(g)]
     if "console" in args.groups and "trap" not in args.groups:
         warm_plan += [("trap", e) for e in active if e.monitor == "vmi"]
     broken = set()  # (group, env) whose warm-up failed: not repeated
@@ -120,9 +120,9 @@ def main(args, root, t0):
     def reps_of(e):  # counts that repeat to the unit need only a few runs
         return args.icount_reps if e.deterministic else args.reps
 
-    progress.total = len(warm_plan) + sum(reps_of(e) for e in active) * len(args.groups)
+    progress.total = len(warm_plan) + sum(reps_of(e) for g, e in warm_plan if g in args.groups)
     n_wall = sum(1 for e in active if e.id in envmod.WALL_ENVS)
-    progress.total += args.wall_reps * n_wall * (1 if args.quick else len(args.groups))
+    progress.total += args.wall_reps * n_wall * (1 if args.quick else len(wall.groups_of(args)))
     if args.crossover:
         progress.total += args.crossover_reps * len(args.crossover_work) * sum(
             1 for e in active if e.id in envmod.CROSSOVER_ENVS)
@@ -144,7 +144,7 @@ def main(args, root, t0):
         for gi, g in enumerate(args.groups):
             k = (rep + gi) % len(active) if active else 0
             for e in active[k:] + active[:k]:
-                if (g, e.id) in broken or rep >= reps_of(e):
+                if not e.runs(g) or (g, e.id) in broken or rep >= reps_of(e):
                     continue
                 progress(f"rep {rep + 1}/{reps_of(e)}  {e.id}  {g}", count=True)
                 s = guest.run(e, g, args.iteration_counts[g], paths, args.mem, args.timeout,
@@ -175,6 +175,12 @@ def main(args, root, t0):
     data["analysis"] = analysis.analyze(data)
     data["duration_s"] = round(time.monotonic() - t0, 1)
     return _write_outputs(args, data)
+
+
+def _argv_example(env, paths, mem_mib):
+    if env.runs("syscall"):
+        return env.argv(paths, guest.cmdline_for("syscall", 2000), mem_mib)
+    return env.argv(paths, guest.cmdline_for("blk", 100), mem_mib, disk="DISK.img")
 
 
 VMM_PARTS = ("start_to_entry", "rom_boot", "pio", "memory")
@@ -300,8 +306,7 @@ def _compact_sample(s):
     out = {"env": s["env"], "group": s["group"], "rep": s["rep"],
            "cmdline": guest.cmdline_for(s["group"], s["iterations_arg"]),
            "status": s["status"], "wall_s": s["wall_s"],
-           "results": [[r["bench"], r["cycles"], r["iterations"], r.get("monitor_entries")]
-                       for r in s["results"]]}
+           "results": [_compact_result(r) for r in s["results"]]}
     for key in ("kind", "work", "measured"):
         if key in s:
             out[key] = s[key]
@@ -310,6 +315,15 @@ def _compact_sample(s):
     if s["error"]:
         out["error"] = s["error"]
     return out
+
+
+BLK_FIELDS = ("requests", "mmio_accesses", "interrupts")  # the disk results' driver counts
+
+
+def _compact_result(r):
+    out = [r["bench"], r["cycles"], r["iterations"], r.get("monitor_entries")]
+    counts = {k: r[k] for k in BLK_FIELDS if k in r}
+    return out + [counts] if counts else out
 
 
 def _dump_compact(data, f):
@@ -324,8 +338,10 @@ def _dump_compact(data, f):
             samples[f"{key}_runs"] = data[key].get("runs", [])
     head["samples_format"] = ("runs, warmup, wall_runs and crossover_runs: compact, one per "
                               "line; results are [bench, cycles, iterations, "
-                              "monitor_entries]; the argv is the environment's argv_example "
-                              "with this cmdline")
+                              "monitor_entries], the disk results with a fifth element, the "
+                              "driver's counts {requests, mmio_accesses, interrupts}; the argv "
+                              "is the environment's argv_example with this cmdline (and, for "
+                              "the disk group, a scratch image)")
     text = json.dumps(head, indent=1)
     parts = []
     for key, list_ in samples.items():

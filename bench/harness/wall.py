@@ -75,10 +75,16 @@ def tsc_per_op_s(full):
     return cycles / ops(full) / hz if hz else None
 
 
+def groups_of(args):
+    """The groups timed against QEMU TCG: not the disk group (TCG has no disk run here)."""
+    return [g for g in args.groups
+            if g not in envmod.DISK_GROUPS and (not args.quick or g == "syscall")]
+
+
 def wall_phase(args, active, data, ctx):
     """Wall-clock per benchmark in WALL_ENVS. Fills data["wall"]."""
     envs = [e for e in active if e.id in envmod.WALL_ENVS]
-    groups = [g for g in args.groups if not args.quick or g == "syscall"]
+    groups = groups_of(args)
     out = {"reps": args.wall_reps, "target_s": args.wall_target, "groups": groups,
            "envs": [e.id for e in envs], "counts": {}, "runs": []}
     data["wall"] = out

@@ -4,7 +4,6 @@
 #include "console.hpp"
 #include "events.hpp"
 #include "mm/mm.hpp"
-#include "virtio/blk.hpp"
 
 #include <vmirt/cpu.hpp>
 #include <vmirt/ops.hpp>
@@ -118,50 +117,8 @@ void bench_trap() {
     set_exception_handler(kInvalidOpcode, nullptr);
 }
 
-// Disk requests through the kernel's virtio-blk driver (docs/virtio.md), reading sector 0:
-// one at a time, each waited for (its interrupt included), then as many in flight as the disk
-// has slots. Cycles per request.
-unsigned read_sector0(virtio::BlkRequest** reqs, unsigned count) {
-    unsigned n = 0;
-    for (; n < count; ++n) {
-        if (!(reqs[n] = virtio::request_alloc(0))) break;
-        virtio::BlkSubmit s;
-        s.sectors = 1;
-        (void)virtio::request_submit(reqs[n], s);
-    }
-    const bool done = virtio::wait_requests(reqs, n, ~0ull);
-    unsigned ok = 0;
-    for (unsigned i = 0; i < n; ++i) {
-        ok += done && virtio::request_result(reqs[i]) == virtio::BlkResult::Ok;
-        virtio::request_free(reqs[i]);
-    }
-    return ok;
-}
-
-void bench_blk() {
-    if (virtio::disk_count() == 0) {
-        print("FAIL: blk: no disk (virtio_mmio.device=)\n");
-        return;
-    }
-    virtio::BlkRequest* reqs[virtio::kRequestsPerDisk];
-    const uint64_t n = iterations_or(200);
-    uint64_t ok = 0;
-    uint64_t entries = vmi::get_monitor_entries();
-    uint64_t start = vmi::get_cycle_counter(VMI_CYCLES_REAL);
-    for (uint64_t i = 0; i < n; ++i)
-        ok += read_sector0(reqs, 1);
-    uint64_t cycles = vmi::get_cycle_counter(VMI_CYCLES_REAL) - start;
-    if (ok != n) print("FAIL: blk_read: %lu of %lu reads failed\n", n - ok, n);
-    report_benchmark("blk_read", cycles, n, "request", vmi::get_monitor_entries() - entries);
-
-    ok = 0;
-    entries = vmi::get_monitor_entries();
-    start = vmi::get_cycle_counter(VMI_CYCLES_REAL);
-    for (uint64_t i = 0; i < n; ++i)
-        ok += read_sector0(reqs, virtio::kRequestsPerDisk);
-    cycles = vmi::get_cycle_counter(VMI_CYCLES_REAL) - start;
-    if (ok == 0 || ok % n) print("FAIL: blk_batch: %lu reads completed\n", ok);
-    report_benchmark("blk_batch", cycles, ok, "request", vmi::get_monitor_entries() - entries);
+void bench_disk() {
+    bench_blk(g_iterations);
 }
 
 struct Benchmark {
@@ -176,7 +133,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"trap", bench_trap},
     {"portread", bench_portread},
     {"ptemod", bench_ptemod},
-    {"blk", bench_blk},
+    {"blk", bench_disk},
     {"syscall", nullptr},
     {"callret", nullptr},
     {"pagefault", nullptr},
@@ -195,13 +152,16 @@ void append(char* out, size_t size, size_t& len, const char* s) {
 } // namespace
 
 void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, const char* unit,
-                      uint64_t monitor_entries) {
+                      uint64_t monitor_entries, const BenchField* fields, unsigned field_count) {
     char env[13];
     hypervisor_name(env);
     print("{\"bench\":\"%s\",\"cycles\":%lu,\"iterations\":%lu,\"unit\":\"%s\",\"hz\":%lu,"
-          "\"rom\":\"%s\",\"env\":\"%s\",\"monitor_entries\":%lu}\n",
+          "\"rom\":\"%s\",\"env\":\"%s\",\"monitor_entries\":%lu",
           name, cycles, iterations, unit, vmi::get_cycle_frequency(), g_rom_name, env,
           monitor_entries);
+    for (unsigned i = 0; i < field_count; ++i)
+        print(",\"%s\":%lu", fields[i].name, fields[i].value);
+    print("}\n");
 }
 
 int run_benchmarks(const char* list, const char* rom_name, uint64_t iterations, char* user_list,

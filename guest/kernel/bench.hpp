@@ -7,9 +7,17 @@
 namespace kernel {
 
 // One JSON line: {"bench":..., "cycles":..., "iterations":..., "unit":..., "hz":..., "rom":...,
-// "env":...}; `cycles` covers all iterations.
+// "env":...}; `cycles` covers all iterations. `fields` are more counts for the same object.
+struct BenchField {
+    const char* name;
+    uint64_t value;
+};
 void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, const char* unit,
-                      uint64_t monitor_entries);
+                      uint64_t monitor_entries, const BenchField* fields = nullptr,
+                      unsigned field_count = 0);
+
+// `run=bench:blk` (bench_blk.cpp); `iterations` as run_benchmarks takes it.
+void bench_blk(uint64_t iterations);
 
 // Runs the kernel-level benchmarks named in the comma-separated list ("all" for every one)
 // and writes the user-level ones (run by guest/user/ubench) to user_list. `iterations` of 0

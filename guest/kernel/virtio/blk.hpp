@@ -75,4 +75,14 @@ void handle_interrupt(unsigned vector);
 // for kernel code outside event handlers. False on timeout.
 bool wait_requests(BlkRequest* const* requests, unsigned count, uint64_t max_cycles);
 
+// What the driver has done since boot, over all disks, for the benchmarks: each access to a
+// transport's registers is a VM exit under a hypervisor (a load or store the device model
+// serves), each interrupt a delivery plus its EOI.
+struct BlkCounters {
+    uint64_t mmio_accesses = 0; // reads and writes of the virtio-mmio registers
+    uint64_t interrupts = 0;    // handle_interrupt calls
+    uint64_t requests = 0;      // requests handed to a device
+};
+BlkCounters counters();
+
 } // namespace kernel::virtio
