@@ -31,12 +31,6 @@ void hypervisor_name(char out[13]) {
 }
 
 const char* g_rom_name = "none";
-uint64_t g_iterations; // iterations=N from the command line, 0 for each benchmark's default
-
-uint64_t iterations_or(uint64_t fallback) {
-    return g_iterations ? g_iterations : fallback;
-}
-
 // Console throughput: 64 KiB through vmi::console_write in 4 KiB writes, as a console driver
 // flushing a page-sized buffer would issue them (64-byte lines of text).
 char g_console_page[4096];
@@ -117,10 +111,6 @@ void bench_trap() {
     set_exception_handler(kInvalidOpcode, nullptr);
 }
 
-void bench_disk() {
-    bench_blk(g_iterations);
-}
-
 struct Benchmark {
     const char* name;
     void (*run)(); // null: a user-level benchmark in guest/user/ubench.cpp
@@ -133,7 +123,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"trap", bench_trap},
     {"portread", bench_portread},
     {"ptemod", bench_ptemod},
-    {"blk", bench_disk},
+    {"blk", bench_blk},
     {"syscall", nullptr},
     {"callret", nullptr},
     {"pagefault", nullptr},
@@ -149,7 +139,13 @@ void append(char* out, size_t size, size_t& len, const char* s) {
     out[len] = 0;
 }
 
+uint64_t g_iterations; // iterations=N from the command line, 0 for each benchmark's default
+
 } // namespace
+
+uint64_t iterations_or(uint64_t fallback) {
+    return g_iterations ? g_iterations : fallback;
+}
 
 void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, const char* unit,
                       uint64_t monitor_entries, const BenchField* fields, unsigned field_count) {

@@ -16,8 +16,11 @@ void report_benchmark(const char* name, uint64_t cycles, uint64_t iterations, co
                       uint64_t monitor_entries, const BenchField* fields = nullptr,
                       unsigned field_count = 0);
 
-// `run=bench:blk` (bench_blk.cpp); `iterations` as run_benchmarks takes it.
-void bench_blk(uint64_t iterations);
+// The iterations=N of the command line, or `fallback` without one.
+uint64_t iterations_or(uint64_t fallback);
+
+// `run=bench:blk` (bench_blk.cpp).
+void bench_blk();
 
 // Runs the kernel-level benchmarks named in the comma-separated list ("all" for every one)
 // and writes the user-level ones (run by guest/user/ubench) to user_list. `iterations` of 0

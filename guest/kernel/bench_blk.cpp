@@ -17,6 +17,7 @@
 #include "console.hpp"
 #include "virtio/blk.hpp"
 
+#include <virtio/virtio.hpp>
 #include <vmirt/ops.hpp>
 
 namespace kernel {
@@ -27,7 +28,7 @@ using virtio::BlkOp;
 using virtio::BlkRequest;
 using virtio::BlkResult;
 
-constexpr uint64_t kSectorBytes = 512;
+constexpr uint64_t kSectorBytes = ::virtio::blk::kSectorSize;
 constexpr uint32_t kBlockSectors = virtio::kMaxRequestSectors;
 constexpr uint64_t kBlockBytes = kBlockSectors * kSectorBytes;
 constexpr uint64_t kTransferBytes = 64 * 1024;
@@ -35,12 +36,6 @@ constexpr uint64_t kRequestsPerTransfer = kTransferBytes / kBlockBytes;
 constexpr uint64_t kSeqRegionSectors = 16 * 1024 * 1024 / kSectorBytes;
 constexpr unsigned kQueueDepth = 8;
 static_assert(kQueueDepth <= virtio::kRequestsPerDisk);
-
-uint64_t g_iterations; // 0: each benchmark's default
-
-uint64_t iterations_or(uint64_t fallback) {
-    return g_iterations ? g_iterations : fallback;
-}
 
 // Cycles, monitor entries and driver counters over one measured stretch.
 class Measure {
@@ -128,8 +123,8 @@ void bench_sector0() {
 // 64 KiB transfers one after another; reported per byte, so that bytes per second is hz /
 // cycles per byte.
 void bench_sequential(const char* name, BlkOp op, uint64_t region_sectors) {
-    const uint64_t transfers =
-        g_iterations ? (g_iterations + kRequestsPerTransfer - 1) / kRequestsPerTransfer : 32;
+    const uint64_t requests = iterations_or(32 * kRequestsPerTransfer);
+    const uint64_t transfers = (requests + kRequestsPerTransfer - 1) / kRequestsPerTransfer;
     uint64_t sector = 0;
     auto consecutive = [&] {
         const uint64_t s = sector;
@@ -161,12 +156,11 @@ void bench_random(const char* name, unsigned depth, uint64_t blocks) {
 
 } // namespace
 
-void bench_blk(uint64_t iterations) {
+void bench_blk() {
     if (virtio::disk_count() == 0) {
         print("FAIL: blk: no disk (virtio_mmio.device=)\n");
         return;
     }
-    g_iterations = iterations;
     const virtio::DiskInfo disk = virtio::disk_info(0);
     const uint64_t region = disk.sectors < kSeqRegionSectors ? disk.sectors : kSeqRegionSectors;
     const uint64_t blocks = disk.sectors / kBlockSectors;
